@@ -1,0 +1,50 @@
+"""gateflow: computations as dataflow graphs of gates, each knowing its local gradient.
+
+    import gateflow as gf
+    g = gf.Graph()
+    x, y, z = g.input("x"), g.input("y"), g.input("z")
+    f = (x + y) * z
+    run = g.forward({"x": -2.0, "y": 5.0, "z": -4.0})
+    grads = run.backward(f)          # grads[x] == -4.0
+"""
+
+from gateflow.errors import (
+    ArityError,
+    CycleError,
+    DuplicateNameError,
+    FeedError,
+    FileFormatError,
+    GateContractError,
+    GateflowError,
+    GradientCheckError,
+    GraphError,
+    PluginError,
+    ShapeError,
+    UnknownGateError,
+    UnknownNodeError,
+)
+from gateflow.gate import Gate
+from gateflow.gates import *  # noqa: F403 - the built-in gate classes
+from gateflow.gradcheck import GradcheckReport, gradcheck
+from gateflow.graph import Graph, Node
+from gateflow.hookspecs import hookimpl, hookspec
+from gateflow.ops import (
+    abs,
+    apply,
+    exp,
+    log,
+    matmul,
+    maximum,
+    mean,
+    minimum,
+    power,
+    relu,
+    reshape,
+    sigmoid,
+    sum,
+    tanh,
+    transpose,
+)
+from gateflow.run import Gradients, Run
+
+__version__ = "0.1.0"

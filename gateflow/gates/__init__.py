@@ -1,0 +1,57 @@
+"""The built-in gates. They reach the registry through the `register_gates` hook, exactly
+like a third-party plugin's gates."""
+
+from gateflow.gates.arithmetic import (
+    AddGate,
+    DivideGate,
+    MultiplyGate,
+    NegateGate,
+    PowerGate,
+    PowGate,
+    ReciprocalGate,
+    SubtractGate,
+)
+from gateflow.gates.elementwise import (
+    AbsGate,
+    ExpGate,
+    LogGate,
+    MaxGate,
+    MinGate,
+    ReLUGate,
+    SigmoidGate,
+    TanhGate,
+)
+from gateflow.gates.tensor import MatMulGate, MeanGate, ReshapeGate, SumGate, TransposeGate
+from gateflow.hookspecs import hookimpl
+
+BUILTIN_GATES = (
+    AddGate,
+    SubtractGate,
+    MultiplyGate,
+    DivideGate,
+    NegateGate,
+    ReciprocalGate,
+    PowerGate,
+    PowGate,
+    ExpGate,
+    LogGate,
+    TanhGate,
+    SigmoidGate,
+    ReLUGate,
+    AbsGate,
+    MaxGate,
+    MinGate,
+    MatMulGate,
+    SumGate,
+    MeanGate,
+    ReshapeGate,
+    TransposeGate,
+)
+
+__all__ = [cls.__name__ for cls in BUILTIN_GATES] + ["BUILTIN_GATES"]
+
+
+@hookimpl
+def register_gates(register):
+    for gate_class in BUILTIN_GATES:
+        register(gate_class)

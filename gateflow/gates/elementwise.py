@@ -1,0 +1,118 @@
+"""Elementwise nonlinearities: exp, log, tanh, sigmoid, ReLU, abs, and the binary max/min."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from gateflow.gate import Gate
+
+
+class ExpGate(Gate):
+    """f(x) = eˣ. Backward: df/dx = eˣ = f."""
+
+    name, arity, symbol = "exp", 1, "exp"
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def backward(self, grad, out, x):
+        return (grad * out,)
+
+
+class LogGate(Gate):
+    """f(x) = ln x. Backward: df/dx = 1/x."""
+
+    name, arity, symbol = "log", 1, "log"
+
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, grad, out, x):
+        return (grad / x,)
+
+
+class TanhGate(Gate):
+    """f(x) = tanh x. Backward: df/dx = 1 - tanh² x = 1 - f²."""
+
+    name, arity, symbol = "tanh", 1, "tanh"
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, grad, out, x):
+        return (grad * (1.0 - out * out),)
+
+
+class SigmoidGate(Gate):
+    """f(x) = σ(x) = 1 / (1 + e⁻ˣ). Backward: df/dx = σ(x)(1 - σ(x)) = f(1 - f).
+
+    Computed with scipy's `expit`, which never overflows (σ(±1000) is exactly 1 or 0).
+    """
+
+    name, arity, symbol = "sigmoid", 1, "σ"
+
+    def forward(self, x):
+        return expit(x)
+
+    def backward(self, grad, out, x):
+        return (grad * out * (1.0 - out),)
+
+
+class ReLUGate(Gate):
+    """f(x) = max(0, x). Backward: df/dx = 1 where x > 0, else 0 (0 at the kink x = 0)."""
+
+    name, arity, symbol = "relu", 1, "relu"
+
+    def forward(self, x):
+        return np.maximum(x, 0.0)
+
+    def backward(self, grad, out, x):
+        return (grad * (x > 0),)
+
+
+class AbsGate(Gate):
+    """f(x) = |x|. Backward: df/dx = sign(x) (0 at the kink x = 0)."""
+
+    name, arity, symbol = "abs", 1, "|x|"
+
+    def forward(self, x):
+        return np.abs(x)
+
+    def backward(self, grad, out, x):
+        return (grad * np.sign(x),)
+
+
+def _tie_split(winner, tie):
+    """The share of the gradient an input gets: 1 where it wins, ½ on a tie, else 0."""
+    return winner + 0.5 * tie
+
+
+class MaxGate(Gate):
+    """f(x, y) = max(x, y). Backward: routes the gradient to the larger input.
+
+    Tie rule: where x == y the gradient is split evenly (½ each), which is what central
+    differences measure at the tie.
+    """
+
+    name, arity, symbol = "max", 2, "max"
+
+    def forward(self, x, y):
+        return np.maximum(x, y)
+
+    def backward(self, grad, out, x, y):
+        share_x = _tie_split(x > y, x == y)
+        return grad * share_x, grad * (1.0 - share_x)
+
+
+class MinGate(Gate):
+    """f(x, y) = min(x, y). Backward: routes the gradient to the smaller input; ties split ½."""
+
+    name, arity, symbol = "min", 2, "min"
+
+    def forward(self, x, y):
+        return np.minimum(x, y)
+
+    def backward(self, grad, out, x, y):
+        share_x = _tie_split(x < y, x == y)
+        return grad * share_x, grad * (1.0 - share_x)

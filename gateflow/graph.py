@@ -1,0 +1,436 @@
+"""The `Graph`: gate applications, inputs, parameters and constants on a networkx DAG.
+
+Every node of ``graph.nx`` carries ``kind`` (input, param, const or gate), and a gate node
+its ``gate`` and the ordered names of its ``inputs``; each edge records the argument
+``slots`` it feeds. Building refuses cycles, wrong arities and duplicate names at the
+moment they happen and then leaves the graph as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator
+
+import networkx as nx
+import numpy as np
+
+from gateflow import gates as G
+from gateflow.errors import (
+    ArityError,
+    CycleError,
+    DuplicateNameError,
+    FeedError,
+    GraphError,
+    ShapeError,
+    UnknownNodeError,
+)
+from gateflow.gate import Gate
+from gateflow import registry as plugin_registry
+from gateflow.run import Run
+from gateflow.scheduler import Plan
+from gateflow.values import as_value, stored_value
+
+KINDS = ("input", "param", "const", "gate")
+_PLAN_CACHE_SIZE = 64
+
+
+class Node:
+    """A handle on one node of a graph. Arithmetic on handles adds gates to the graph:
+    ``(x + y) * z`` adds an `AddGate` and a `MultiplyGate`."""
+
+    __slots__ = ("graph", "name")
+    __array_ufunc__ = None  # make `ndarray * node` call Node.__rmul__
+
+    def __init__(self, graph: Graph, name: str):
+        self.graph = graph
+        self.name = name
+
+    @property
+    def kind(self) -> str:
+        """'input', 'param', 'const' or 'gate'."""
+        return self.graph.nx.nodes[self.name]["kind"]
+
+    @property
+    def gate(self) -> Gate | None:
+        """The gate this node applies (None for leaves)."""
+        return self.graph.nx.nodes[self.name].get("gate")
+
+    @property
+    def inputs(self) -> tuple[Node, ...]:
+        """The nodes feeding this one, in argument order."""
+        return tuple(self.graph[n] for n in self.graph.nx.nodes[self.name].get("inputs", ()))
+
+    @property
+    def value(self) -> Any:
+        """The stored value of a parameter or constant."""
+        return self.graph.value(self)
+
+    def __repr__(self) -> str:
+        if self.kind == "gate":
+            args = ", ".join(n.name for n in self.inputs)
+            return f"<Node {self.name!r} = {self.gate.name}({args})>"
+        return f"<{self.kind} {self.name!r}>"
+
+    def _apply(self, gate: Gate, *operands: Any) -> Node:
+        return self.graph.gate(gate, *operands)
+
+    def __add__(self, other): return self._apply(G.AddGate(), self, other)
+    def __radd__(self, other): return self._apply(G.AddGate(), other, self)
+    def __sub__(self, other): return self._apply(G.SubtractGate(), self, other)
+    def __rsub__(self, other): return self._apply(G.SubtractGate(), other, self)
+    def __mul__(self, other): return self._apply(G.MultiplyGate(), self, other)
+    def __rmul__(self, other): return self._apply(G.MultiplyGate(), other, self)
+    def __truediv__(self, other): return self._apply(G.DivideGate(), self, other)
+    def __matmul__(self, other): return self._apply(G.MatMulGate(), self, other)
+    def __rmatmul__(self, other): return self._apply(G.MatMulGate(), other, self)
+    def __neg__(self): return self._apply(G.NegateGate(), self)
+
+    def __rtruediv__(self, other):
+        if isinstance(other, (int, float)) and other == 1:
+            return self._apply(G.ReciprocalGate(), self)
+        return self._apply(G.DivideGate(), other, self)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, (int, float)):
+            return self._apply(G.PowerGate(exponent=float(exponent)), self)
+        return self._apply(G.PowGate(), self, exponent)
+
+    def __rpow__(self, base):
+        return self._apply(G.PowGate(), base, self)
+
+    @property
+    def T(self) -> Node:
+        """The transpose (all axes reversed)."""
+        return self._apply(G.TransposeGate(), self)
+
+    def sum(self, axis=None, keepdims=False) -> Node:
+        return self._apply(G.SumGate(axis=axis, keepdims=keepdims), self)
+
+    def mean(self, axis=None, keepdims=False) -> Node:
+        return self._apply(G.MeanGate(axis=axis, keepdims=keepdims), self)
+
+    def reshape(self, *shape) -> Node:
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return self._apply(G.ReshapeGate(shape=tuple(shape)), self)
+
+
+class Graph:
+    """A dataflow graph of gates (see the module docstring for its node attributes)."""
+
+    def __init__(self) -> None:
+        self.nx = nx.DiGraph()
+        self.version = 0
+        self._handles: dict[str, Node] = {}
+        self._params: dict[str, Any] = {}
+        self._counters: dict[str, int] = {}
+        self._order: list[str] | None = None
+        self._plans: dict[Any, Plan] = {}
+        self._plans_generation = plugin_registry.generation
+
+    # -- building ---------------------------------------------------------------------------
+
+    def input(self, name: str) -> Node:
+        """A value fed at each forward, by name or by handle."""
+        return self._add(self._new_name(name), kind="input")
+
+    def param(self, name: str, value: Any, trainable: bool = True) -> Node:
+        """A value kept in the graph; optimizers update it unless ``trainable=False``."""
+        stored = self._convert(value, f"parameter {name!r}")
+        node = self._add(self._new_name(name), kind="param", trainable=bool(trainable))
+        self._params[node.name] = stored
+        return node
+
+    def const(self, value: Any, name: str | None = None) -> Node:
+        """A fixed value (numbers used in arithmetic on nodes become constants)."""
+        stored = self._convert(value, "constant")
+        return self._add(self._new_name(name, prefix="const"), kind="const", value=stored)
+
+    def gate(self, gate: Gate | type[Gate] | str, *inputs: Any, name: str | None = None, **params: Any) -> Node:
+        """Apply a gate to inputs: a `Gate` instance, a class, or a registered gate name.
+
+        Inputs are node handles, node names, or numbers/arrays (which become constants).
+        Keyword `params` configure a gate given by name or class, e.g. ``g.gate("sum", x, axis=1)``.
+        """
+        gate = self._make_gate(gate, params)
+        if len(inputs) != gate.arity:
+            raise ArityError(
+                f"gate {gate.name!r} ({type(gate).__name__}) takes {gate.arity} input(s) but "
+                f"was given {len(inputs)}{f' for node {name!r}' if name else ''}."
+            )
+        node_name = self._new_name(name, prefix=gate.name)
+        operands = [self._operand(x, gate, node_name) for x in inputs]
+        # Everything is checked: from here on the graph changes.
+        input_names = tuple(
+            x.name if isinstance(x, Node) else self.const(x).name for x in operands
+        )
+        node = self._add(node_name, kind="gate", gate=gate, inputs=input_names)
+        for slot, source in enumerate(input_names):
+            edge = self.nx.get_edge_data(source, node_name)
+            if edge is None:
+                self.nx.add_edge(source, node_name, slots=(slot,))
+            else:
+                edge["slots"] += (slot,)
+        return node
+
+    def replace_input(self, node: Node | str, slot: int, new_input: Node | str) -> None:
+        """Rewire argument `slot` of gate `node` to `new_input`, refusing a cycle."""
+        target, source = self[node], self[new_input]
+        inputs = list(self.nx.nodes[target.name].get("inputs", ()))
+        if not 0 <= slot < len(inputs):
+            raise GraphError(
+                f"node {target.name!r} has argument slots 0..{len(inputs) - 1}; got slot {slot}."
+            )
+        if target.name == source.name or nx.has_path(self.nx, target.name, source.name):
+            path = nx.shortest_path(self.nx, target.name, source.name)
+            cycle = path + [target.name] if path[-1] != target.name else path
+            raise CycleError(
+                f"feeding {source.name!r} into {target.name!r} would create the cycle "
+                f"{' -> '.join(cycle)}; a graph must stay acyclic.",
+                cycle,
+            )
+        old = inputs[slot]
+        inputs[slot] = source.name
+        old_slots = tuple(s for s in self.nx.edges[old, target.name]["slots"] if s != slot)
+        if old_slots:
+            self.nx.edges[old, target.name]["slots"] = old_slots
+        else:
+            self.nx.remove_edge(old, target.name)
+        edge = self.nx.get_edge_data(source.name, target.name)
+        if edge is None:
+            self.nx.add_edge(source.name, target.name, slots=(slot,))
+        else:
+            edge["slots"] = tuple(sorted(edge["slots"] + (slot,)))
+        self.nx.nodes[target.name]["inputs"] = tuple(inputs)
+        self._changed()
+
+    def _make_gate(self, gate: Any, params: dict[str, Any]) -> Gate:
+        if isinstance(gate, str):
+            gate_class = plugin_registry.registry().gate_class(gate)
+        elif isinstance(gate, type) and issubclass(gate, Gate):
+            gate_class = gate
+        elif isinstance(gate, Gate):
+            if params:
+                raise GraphError(
+                    f"parameters {sorted(params)} were given with a gate instance {gate!r}; "
+                    "pass them to its constructor instead."
+                )
+            return gate
+        else:
+            raise GraphError(f"{gate!r} is not a Gate, a Gate class or a registered gate name.")
+        try:
+            return gate_class(**params)
+        except TypeError as exc:
+            raise GraphError(f"cannot build gate {gate_class.name!r} with {params}: {exc}") from exc
+
+    def _operand(self, x: Any, gate: Gate, node_name: str) -> Any:
+        """A node handle of this graph, or a converted constant value."""
+        if isinstance(x, Node):
+            if x.graph is not self:
+                raise GraphError(
+                    f"node {x.name!r} belongs to another graph; gate {gate.name!r} "
+                    f"(node {node_name!r}) can only take nodes of its own graph."
+                )
+            return x
+        if isinstance(x, str):
+            return self[x]
+        return self._convert(x, f"an input of gate {gate.name!r} (node {node_name!r})")
+
+    @staticmethod
+    def _convert(value: Any, what: str) -> Any:
+        try:
+            return stored_value(value)
+        except (TypeError, ValueError) as exc:
+            raise GraphError(f"{what} must be a number or an array of numbers, not {value!r}.") from exc
+
+    def _new_name(self, name: str | None, prefix: str = "") -> str:
+        if name is None:
+            count = self._counters.get(prefix, 0)
+            while True:
+                count += 1
+                name = f"{prefix}_{count}"
+                if name not in self._handles:
+                    break
+            self._counters[prefix] = count
+            return name
+        if not isinstance(name, str) or not name:
+            raise GraphError(f"a node name must be a non-empty string, not {name!r}.")
+        if name in self._handles:
+            raise DuplicateNameError(
+                f"the graph already has a node named {name!r} ({self._handles[name].kind}); "
+                "choose another name or reuse that node."
+            )
+        return name
+
+    def _add(self, name: str, **attrs: Any) -> Node:
+        self.nx.add_node(name, **attrs)
+        node = self._handles[name] = Node(self, name)
+        self._changed()
+        return node
+
+    def _changed(self) -> None:
+        self.version += 1
+        self._order = None
+        self._plans.clear()
+
+    # -- looking at it ----------------------------------------------------------------------
+
+    def __getitem__(self, key: Node | str) -> Node:
+        if isinstance(key, Node) and key.graph is self:
+            return key
+        try:
+            return self._handles[key]
+        except (KeyError, TypeError):
+            raise UnknownNodeError(f"the graph has no node {key!r}.") from None
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, Node):
+            return key.graph is self
+        return key in self._handles
+
+    def __len__(self) -> int:
+        return len(self._handles)
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self._handles.values())
+
+    def nodes(self, kind: str | None = None) -> list[Node]:
+        """Every node in the order it was added, or only those of one `kind`."""
+        if kind is not None and kind not in KINDS:
+            raise GraphError(f"unknown node kind {kind!r}; use one of {KINDS}.")
+        return [n for n in self._handles.values() if kind is None or n.kind == kind]
+
+    def parameters(self, trainable: bool | None = None) -> list[Node]:
+        """The parameter nodes (only trainable or only frozen ones if asked)."""
+        return [
+            n for n in self.nodes("param")
+            if trainable is None or self.nx.nodes[n.name]["trainable"] == trainable
+        ]
+
+    def is_trainable(self, node: Node | str) -> bool:
+        return bool(self.nx.nodes[self[node].name].get("trainable", False))
+
+    def value(self, node: Node | str) -> Any:
+        """The stored value of a parameter or constant."""
+        name = self[node].name
+        attrs = self.nx.nodes[name]
+        if attrs["kind"] == "param":
+            return self._params[name]
+        if attrs["kind"] == "const":
+            return attrs["value"]
+        raise GraphError(f"node {name!r} is a {attrs['kind']}; only parameters and constants store values.")
+
+    def set_value(self, node: Node | str, value: Any) -> None:
+        """Replace a parameter's value with one of the same shape."""
+        name = self[node].name
+        if self.nx.nodes[name]["kind"] != "param":
+            raise GraphError(f"node {name!r} is not a parameter; only parameters can be set.")
+        new = self._convert(value, f"parameter {name!r}")
+        old_shape = getattr(self._params[name], "shape", ())
+        if getattr(new, "shape", ()) != old_shape:
+            raise ShapeError(
+                f"parameter {name!r} has shape {old_shape}; the new value has shape "
+                f"{getattr(new, 'shape', ())}. Keep its shape (build a new parameter to change it)."
+            )
+        self._params[name] = new
+
+    # -- running ----------------------------------------------------------------------------
+
+    def topological_order(self) -> list[str]:
+        """Node names in dependency order (networkx's sort, cached until the graph changes)."""
+        if self._order is None:
+            try:
+                self._order = list(nx.topological_sort(self.nx))
+            except nx.NetworkXUnfeasible:
+                cycle = [u for u, _ in nx.find_cycle(self.nx)]
+                raise CycleError(
+                    f"the graph has a cycle: {' -> '.join(cycle + cycle[:1])}. Remove one of "
+                    "its edges: gateflow runs acyclic graphs only.",
+                    cycle,
+                ) from None
+        return self._order
+
+    def plan(self, outputs: Iterable[Node | str] | Node | str | None = None) -> Plan:
+        """The compiled plan computing `outputs` (default: every node), cached per version."""
+        if self._plans_generation != plugin_registry.generation:
+            self._plans.clear()
+            self._plans_generation = plugin_registry.generation
+        if outputs is None:
+            key = None
+        elif isinstance(outputs, (Node, str)):
+            key = (self[outputs].name,)
+        else:
+            key = tuple([self[o].name for o in outputs])
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._compile(key)
+        return plan
+
+    def _compile(self, names: tuple[str, ...] | None) -> Plan:
+        order = self.topological_order()
+        if names is not None:
+            needed = set(names)
+            attrs = self.nx.nodes
+            for name in reversed(order):
+                if name in needed:
+                    needed.update(attrs[name].get("inputs", ()))
+            order = [name for name in order if name in needed]
+        if len(self._plans) >= _PLAN_CACHE_SIZE:
+            self._plans.clear()
+        plan = Plan(order, self.nx.nodes, plugin_registry.registry().observers())
+        self._plans[names] = plan
+        return plan
+
+    def forward(self, feeds: dict[Any, Any] | None = None, outputs: Any = None) -> Run:
+        """Run the graph: every node `outputs` needs (default: all), in topological order.
+
+        `feeds` maps inputs (by name or handle) to values; a parameter may be fed too, which
+        overrides its stored value for this run only. Nothing in the graph changes.
+        """
+        plan = self.plan(outputs)
+        values = plan.template.copy()
+        params = self._params
+        for slot, name in plan.params:
+            values[slot] = params[name]
+        fed = 0
+        if feeds:
+            inputs = plan.inputs
+            for key, value in feeds.items():
+                slot = inputs.get(key) if type(key) is str else None
+                if slot is None:
+                    fed += self._feed_other(plan, values, key, value)
+                else:
+                    values[slot] = np.float64(value) if type(value) is float else self._feed_value(key, value)
+                    fed += 1
+        missing = fed != len(plan.inputs) and [n for n, i in plan.inputs.items() if values[i] is None]
+        if missing:
+            raise FeedError(
+                f"no value was fed for input(s) {', '.join(map(repr, missing))}; pass "
+                f"them in the feeds, e.g. graph.forward({{{missing[0]!r}: ...}})."
+            )
+        plan.run_forward(values)
+        return Run(self, plan, values)
+
+    @staticmethod
+    def _feed_value(name: str, value: Any) -> Any:
+        try:
+            return as_value(value)
+        except (TypeError, ValueError) as exc:
+            raise FeedError(
+                f"the value fed for {name!r} is not a number or an array of numbers: {value!r}."
+            ) from exc
+
+    def _feed_other(self, plan: Plan, values: list[Any], key: Any, value: Any) -> int:
+        """Feed a handle, a parameter, or an input the plan does not need; 1 if an input was fed."""
+        name = key if isinstance(key, str) else getattr(key, "name", None)
+        if name not in self._handles or (not isinstance(key, str) and key.graph is not self):
+            inputs = ", ".join(repr(n.name) for n in self.nodes("input")) or "none"
+            raise FeedError(f"cannot feed {key!r}: this graph has no such node. Its inputs: {inputs}.")
+        kind = self.nx.nodes[name]["kind"]
+        if kind not in ("input", "param"):
+            raise FeedError(
+                f"cannot feed {name!r}: it is a {kind}; only inputs and parameters take feeds."
+            )
+        slot = plan.slot.get(name)
+        if slot is None:
+            return 0  # not needed for the requested outputs
+        values[slot] = self._feed_value(name, value)
+        return int(kind == "input")

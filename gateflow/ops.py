@@ -1,0 +1,93 @@
+"""Functions that add one gate to the graph of their node arguments: ``gf.sigmoid(x)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateflow import gates as G
+from gateflow.errors import GraphError
+from gateflow.gate import Gate
+from gateflow.graph import Node
+
+
+def apply(gate: Gate, *operands: Any, name: str | None = None) -> Node:
+    """Add `gate` applied to `operands` to the graph of the first operand that is a node."""
+    for operand in operands:
+        if isinstance(operand, Node):
+            return operand.graph.gate(gate, *operands, name=name)
+    raise GraphError(
+        f"gate {gate.name!r} needs at least one graph node among its inputs, got "
+        f"{operands!r}; create one with graph.input(...) or graph.param(...)."
+    )
+
+
+def sigmoid(x, name=None) -> Node:
+    """σ(x) = 1 / (1 + e⁻ˣ)."""
+    return apply(G.SigmoidGate(), x, name=name)
+
+
+def tanh(x, name=None) -> Node:
+    """tanh(x)."""
+    return apply(G.TanhGate(), x, name=name)
+
+
+def relu(x, name=None) -> Node:
+    """max(0, x)."""
+    return apply(G.ReLUGate(), x, name=name)
+
+
+def exp(x, name=None) -> Node:
+    """eˣ."""
+    return apply(G.ExpGate(), x, name=name)
+
+
+def log(x, name=None) -> Node:
+    """ln x."""
+    return apply(G.LogGate(), x, name=name)
+
+
+def abs(x, name=None) -> Node:  # noqa: A001 - mirrors numpy's name
+    """|x|."""
+    return apply(G.AbsGate(), x, name=name)
+
+
+def maximum(x, y, name=None) -> Node:
+    """Elementwise max(x, y); on a tie the gradient is split evenly."""
+    return apply(G.MaxGate(), x, y, name=name)
+
+
+def minimum(x, y, name=None) -> Node:
+    """Elementwise min(x, y); on a tie the gradient is split evenly."""
+    return apply(G.MinGate(), x, y, name=name)
+
+
+def matmul(x, y, name=None) -> Node:
+    """x @ y."""
+    return apply(G.MatMulGate(), x, y, name=name)
+
+
+def power(x, exponent, name=None) -> Node:
+    """x ** exponent (a number, or a node for a tensor exponent)."""
+    if isinstance(exponent, (int, float)):
+        return apply(G.PowerGate(exponent=float(exponent)), x, name=name)
+    return apply(G.PowGate(), x, exponent, name=name)
+
+
+def sum(x, axis=None, keepdims=False, name=None) -> Node:  # noqa: A001 - mirrors numpy's name
+    """Σ x over `axis` (all axes by default)."""
+    return apply(G.SumGate(axis=axis, keepdims=keepdims), x, name=name)
+
+
+def mean(x, axis=None, keepdims=False, name=None) -> Node:
+    """The mean of x over `axis` (all axes by default)."""
+    return apply(G.MeanGate(axis=axis, keepdims=keepdims), x, name=name)
+
+
+def reshape(x, shape, name=None) -> Node:
+    """x with another shape."""
+    return apply(G.ReshapeGate(shape=tuple(shape)), x, name=name)
+
+
+def transpose(x, axes=None, name=None) -> Node:
+    """x with its axes reversed (or permuted by `axes`)."""
+    return apply(G.TransposeGate(axes=None if axes is None else tuple(axes)), x, name=name)

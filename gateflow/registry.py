@@ -1,0 +1,176 @@
+"""The plugin manager and the registries it fills: gates by name, exporters by name.
+
+Discovery follows the pluggy convention: the built-in modules are registered first, then
+every module of the ``gateflow`` entry-point group. ``GATEFLOW_LOAD_PLUGINS`` (a comma
+separated list of entry-point names, or empty for none) limits which entry points load.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import os
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pluggy
+
+from gateflow import hookspecs
+from gateflow.errors import PluginError, UnknownGateError
+from gateflow.gate import Gate
+
+BUILTIN_MODULES = ("gateflow.gates", "gateflow.commands")
+
+
+@dataclass(frozen=True)
+class GateEntry:
+    """A registered gate class and the plugin that provided it."""
+
+    gate_class: type[Gate]
+    plugin: str
+
+
+@dataclass(frozen=True)
+class ExporterEntry:
+    """A registered exporter function and the plugin that provided it."""
+
+    export: Callable[..., Any]
+    plugin: str
+
+
+class Registry:
+    """What the plugins registered, collected once from the plugin manager."""
+
+    def __init__(self, manager: pluggy.PluginManager):
+        self.manager = manager
+        self.gates: dict[str, GateEntry] = {}
+        self.exporters: dict[str, ExporterEntry] = {}
+        for impl in manager.hook.register_gates.get_hookimpls():
+            impl.function(register=lambda cls, plugin=impl.plugin_name: self._add_gate(cls, plugin))
+        for impl in manager.hook.register_exporters.get_hookimpls():
+            impl.function(
+                register=lambda name, export, plugin=impl.plugin_name: self._add_exporter(
+                    name, export, plugin
+                )
+            )
+
+    def _add_gate(self, gate_class: Any, plugin: str) -> None:
+        check_gate_class(gate_class, plugin)
+        name = gate_class.name
+        if name in self.gates:
+            other = self.gates[name]
+            raise PluginError(
+                f"plugin {plugin!r} registers gate {name!r} ({gate_class.__name__}), but plugin "
+                f"{other.plugin!r} already registered that name ({other.gate_class.__name__}). "
+                "Give one of the gates another `name`."
+            )
+        self.gates[name] = GateEntry(gate_class, plugin)
+
+    def _add_exporter(self, name: str, export: Callable[..., Any], plugin: str) -> None:
+        if not isinstance(name, str) or not callable(export):
+            raise PluginError(
+                f"plugin {plugin!r} called register(name, export) with {name!r}, {export!r}: "
+                "the name must be a string and the exporter callable."
+            )
+        if name in self.exporters:
+            raise PluginError(
+                f"plugin {plugin!r} registers exporter {name!r}, already registered by "
+                f"plugin {self.exporters[name].plugin!r}."
+            )
+        self.exporters[name] = ExporterEntry(export, plugin)
+
+    def gate_class(self, name: str) -> type[Gate]:
+        """The gate class registered under `name`, or an `UnknownGateError` with suggestions."""
+        try:
+            return self.gates[name].gate_class
+        except KeyError:
+            close = difflib.get_close_matches(name, self.gates, n=3)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise UnknownGateError(
+                f"no registered gate is named {name!r}.{hint} Run `gateflow gates` to list "
+                "them all, or install the plugin that provides it."
+            ) from None
+
+    def observers(self) -> tuple[Any, Any]:
+        """The gate_forward / gate_backward hook callers, or None for a hook nobody implements."""
+        hook = self.manager.hook
+        return (
+            hook.gate_forward if hook.gate_forward.get_hookimpls() else None,
+            hook.gate_backward if hook.gate_backward.get_hookimpls() else None,
+        )
+
+
+def _positional_count(function: Callable[..., Any]) -> int | None:
+    """How many positional parameters `function` takes after self (None: any number)."""
+    params = list(inspect.signature(function).parameters.values())[1:]
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+
+def check_gate_class(gate_class: Any, plugin: str) -> None:
+    """Refuse a class that breaks the gate contract, naming the plugin and the gate."""
+    where = f"plugin {plugin!r} registered {getattr(gate_class, '__name__', gate_class)!r}"
+    if not (isinstance(gate_class, type) and issubclass(gate_class, Gate)):
+        raise PluginError(f"{where}, which is not a subclass of gateflow.Gate.")
+    name, arity = gate_class.name, gate_class.arity
+    if not isinstance(name, str) or not name.isidentifier():
+        raise PluginError(f"{where} with name {name!r}: a gate needs a `name` that is an identifier.")
+    if not isinstance(arity, int) or isinstance(arity, bool) or arity < 1:
+        raise PluginError(f"{where} (gate {name!r}) with arity {arity!r}: use a positive int.")
+    for method, expected in (("forward", arity), ("backward", arity + 2)):
+        if getattr(gate_class, method) is getattr(Gate, method):
+            raise PluginError(f"{where} (gate {name!r}), which does not implement {method}().")
+        count = _positional_count(getattr(gate_class, method))
+        if count is not None and count != expected:
+            raise PluginError(
+                f"{where} (gate {name!r}): {method}() takes {count} arguments but arity "
+                f"{arity} needs {expected} ({'inputs' if method == 'forward' else 'grad, out, inputs'})."
+            )
+
+
+def _allowed_entry_points() -> list[str] | None:
+    """Entry-point names GATEFLOW_LOAD_PLUGINS allows (None: all of them)."""
+    setting = os.environ.get("GATEFLOW_LOAD_PLUGINS")
+    if setting is None:
+        return None
+    return [name.strip() for name in setting.split(",") if name.strip()]
+
+
+def make_plugin_manager() -> pluggy.PluginManager:
+    """A plugin manager with the hook specs, the built-ins, then the allowed entry points."""
+    import importlib
+
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    for module_name in BUILTIN_MODULES:
+        manager.register(importlib.import_module(module_name), name=module_name)
+    allowed = _allowed_entry_points()
+    try:
+        if allowed is None:
+            manager.load_setuptools_entrypoints(hookspecs.PROJECT)
+        for name in allowed or ():
+            manager.load_setuptools_entrypoints(hookspecs.PROJECT, name=name)
+    except Exception as exc:
+        raise PluginError(f"a gateflow plugin failed to load: {exc!r}") from exc
+    return manager
+
+
+_registry: Registry | None = None
+generation = 0  # bumped whenever the registry is rebuilt; compiled plans depend on it
+
+
+def registry() -> Registry:
+    """The process-wide registry, built on first use."""
+    global _registry
+    if _registry is None:
+        _registry = Registry(make_plugin_manager())
+    return _registry
+
+
+def reload() -> Registry:
+    """Rebuild the registry from scratch (after installing a plugin or changing the env)."""
+    global _registry, generation
+    _registry = None
+    generation += 1
+    return registry()
