@@ -29,6 +29,8 @@ class MatMulGate(Gate):
         return x @ y
 
     def backward(self, grad, out, x, y):
+        if x.ndim == 1 and y.ndim == 1:  # inner product
+            return grad * y, grad * x
         x2 = x[np.newaxis, :] if x.ndim == 1 else x
         y2 = y[:, np.newaxis] if y.ndim == 1 else y
         g2 = grad
