@@ -26,10 +26,14 @@ from gateflow.errors import (
 from gateflow.gate import Gate
 from gateflow import registry as plugin_registry
 from gateflow.run import Run
-from gateflow.scheduler import Plan
+from gateflow.scheduler import Plan, paused_gc
 from gateflow.values import as_value, stored_value
 
 KINDS = ("input", "param", "const", "gate")
+
+# Gates are stateless, so the operators share one instance of each parameter-free gate.
+_ADD, _SUB, _MUL, _DIV = G.AddGate(), G.SubtractGate(), G.MultiplyGate(), G.DivideGate()
+_MATMUL, _NEG, _RECIPROCAL, _POW = G.MatMulGate(), G.NegateGate(), G.ReciprocalGate(), G.PowGate()
 _PLAN_CACHE_SIZE = 64
 
 
@@ -70,47 +74,44 @@ class Node:
             return f"<Node {self.name!r} = {self.gate.name}({args})>"
         return f"<{self.kind} {self.name!r}>"
 
-    def _apply(self, gate: Gate, *operands: Any) -> Node:
-        return self.graph.gate(gate, *operands)
-
-    def __add__(self, other): return self._apply(G.AddGate(), self, other)
-    def __radd__(self, other): return self._apply(G.AddGate(), other, self)
-    def __sub__(self, other): return self._apply(G.SubtractGate(), self, other)
-    def __rsub__(self, other): return self._apply(G.SubtractGate(), other, self)
-    def __mul__(self, other): return self._apply(G.MultiplyGate(), self, other)
-    def __rmul__(self, other): return self._apply(G.MultiplyGate(), other, self)
-    def __truediv__(self, other): return self._apply(G.DivideGate(), self, other)
-    def __matmul__(self, other): return self._apply(G.MatMulGate(), self, other)
-    def __rmatmul__(self, other): return self._apply(G.MatMulGate(), other, self)
-    def __neg__(self): return self._apply(G.NegateGate(), self)
+    def __add__(self, other): return self.graph.gate(_ADD, self, other)
+    def __radd__(self, other): return self.graph.gate(_ADD, other, self)
+    def __sub__(self, other): return self.graph.gate(_SUB, self, other)
+    def __rsub__(self, other): return self.graph.gate(_SUB, other, self)
+    def __mul__(self, other): return self.graph.gate(_MUL, self, other)
+    def __rmul__(self, other): return self.graph.gate(_MUL, other, self)
+    def __truediv__(self, other): return self.graph.gate(_DIV, self, other)
+    def __matmul__(self, other): return self.graph.gate(_MATMUL, self, other)
+    def __rmatmul__(self, other): return self.graph.gate(_MATMUL, other, self)
+    def __neg__(self): return self.graph.gate(_NEG, self)
 
     def __rtruediv__(self, other):
         if isinstance(other, (int, float)) and other == 1:
-            return self._apply(G.ReciprocalGate(), self)
-        return self._apply(G.DivideGate(), other, self)
+            return self.graph.gate(_RECIPROCAL, self)
+        return self.graph.gate(_DIV, other, self)
 
     def __pow__(self, exponent):
         if isinstance(exponent, (int, float)):
-            return self._apply(G.PowerGate(exponent=float(exponent)), self)
-        return self._apply(G.PowGate(), self, exponent)
+            return self.graph.gate(G.PowerGate(exponent=float(exponent)), self)
+        return self.graph.gate(_POW, self, exponent)
 
     def __rpow__(self, base):
-        return self._apply(G.PowGate(), base, self)
+        return self.graph.gate(_POW, base, self)
 
     @property
     def T(self) -> Node:
         """The transpose (all axes reversed)."""
-        return self._apply(G.TransposeGate(), self)
+        return self.graph.gate(G.TransposeGate(), self)
 
     def sum(self, axis=None, keepdims=False) -> Node:
-        return self._apply(G.SumGate(axis=axis, keepdims=keepdims), self)
+        return self.graph.gate(G.SumGate(axis=axis, keepdims=keepdims), self)
 
     def mean(self, axis=None, keepdims=False) -> Node:
-        return self._apply(G.MeanGate(axis=axis, keepdims=keepdims), self)
+        return self.graph.gate(G.MeanGate(axis=axis, keepdims=keepdims), self)
 
     def reshape(self, *shape) -> Node:
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return self._apply(G.ReshapeGate(shape=tuple(shape)), self)
+        return self.graph.gate(G.ReshapeGate(shape=tuple(shape)), self)
 
 
 class Graph:
@@ -119,9 +120,10 @@ class Graph:
     def __init__(self) -> None:
         self.nx = nx.DiGraph()
         self.version = 0
-        self._handles: dict[str, Node] = {}
+        self._handles: dict[str, Node] = {}  # made on first request
         self._params: dict[str, Any] = {}
         self._counters: dict[str, int] = {}
+        self._numbers: dict[str, str] = {}  # number (as float.hex) -> its shared constant node
         self._order: list[str] | None = None
         self._plans: dict[Any, Plan] = {}
         self._plans_generation = plugin_registry.generation
@@ -141,8 +143,27 @@ class Graph:
 
     def const(self, value: Any, name: str | None = None) -> Node:
         """A fixed value (numbers used in arithmetic on nodes become constants)."""
-        stored = self._convert(value, "constant")
-        return self._add(self._new_name(name, prefix="const"), kind="const", value=stored)
+        return self._handle(self._add_const(self._convert(value, "constant"), name))
+
+    def _number_node(self, value: Any) -> str:
+        """The constant node for a number or array used as an operand.
+
+        Equal scalars share one node, so `v * 0.5` in a loop of a million adds one
+        constant, not a million; arrays always get a node of their own.
+        """
+        if isinstance(value, np.ndarray):
+            return self._add_const(value)
+        key = float(value).hex()
+        name = self._numbers.get(key)
+        if name is None:
+            name = self._numbers[key] = self._add_const(value)
+        return name
+
+    def _add_const(self, stored: Any, name: str | None = None) -> str:
+        name = self._new_name(name, prefix="const")
+        self.nx.add_node(name, kind="const", value=stored)
+        self._changed()
+        return name
 
     def gate(self, gate: Gate | type[Gate] | str, *inputs: Any, name: str | None = None, **params: Any) -> Node:
         """Apply a gate to inputs: a `Gate` instance, a class, or a registered gate name.
@@ -150,25 +171,26 @@ class Graph:
         Inputs are node handles, node names, or numbers/arrays (which become constants).
         Keyword `params` configure a gate given by name or class, e.g. ``g.gate("sum", x, axis=1)``.
         """
-        gate = self._make_gate(gate, params)
+        if params or not isinstance(gate, Gate):
+            gate = self._make_gate(gate, params)
         if len(inputs) != gate.arity:
             raise ArityError(
                 f"gate {gate.name!r} ({type(gate).__name__}) takes {gate.arity} input(s) but "
                 f"was given {len(inputs)}{f' for node {name!r}' if name else ''}."
             )
         node_name = self._new_name(name, prefix=gate.name)
-        operands = [self._operand(x, gate, node_name) for x in inputs]
+        operands = [
+            x if type(x) is Node and x.graph is self else self._operand(x, gate, node_name)
+            for x in inputs
+        ]
         # Everything is checked: from here on the graph changes.
-        input_names = tuple(
-            x.name if isinstance(x, Node) else self.const(x).name for x in operands
-        )
+        input_names = tuple([x.name if type(x) is Node else self._number_node(x) for x in operands])
         node = self._add(node_name, kind="gate", gate=gate, inputs=input_names)
+        slots: dict[str, tuple[int, ...]] = {}
         for slot, source in enumerate(input_names):
-            edge = self.nx.get_edge_data(source, node_name)
-            if edge is None:
-                self.nx.add_edge(source, node_name, slots=(slot,))
-            else:
-                edge["slots"] += (slot,)
+            slots[source] = slots.get(source, ()) + (slot,)
+        for source, source_slots in slots.items():
+            self.nx.add_edge(source, node_name, slots=source_slots)
         return node
 
     def replace_input(self, node: Node | str, slot: int, new_input: Node | str) -> None:
@@ -247,24 +269,23 @@ class Graph:
             while True:
                 count += 1
                 name = f"{prefix}_{count}"
-                if name not in self._handles:
+                if name not in self.nx:
                     break
             self._counters[prefix] = count
             return name
         if not isinstance(name, str) or not name:
             raise GraphError(f"a node name must be a non-empty string, not {name!r}.")
-        if name in self._handles:
+        if name in self.nx:
             raise DuplicateNameError(
-                f"the graph already has a node named {name!r} ({self._handles[name].kind}); "
+                f"the graph already has a node named {name!r} ({self.nx.nodes[name]['kind']}); "
                 "choose another name or reuse that node."
             )
         return name
 
     def _add(self, name: str, **attrs: Any) -> Node:
         self.nx.add_node(name, **attrs)
-        node = self._handles[name] = Node(self, name)
         self._changed()
-        return node
+        return self._handle(name)
 
     def _changed(self) -> None:
         self.version += 1
@@ -276,27 +297,32 @@ class Graph:
     def __getitem__(self, key: Node | str) -> Node:
         if isinstance(key, Node) and key.graph is self:
             return key
-        try:
-            return self._handles[key]
-        except (KeyError, TypeError):
-            raise UnknownNodeError(f"the graph has no node {key!r}.") from None
+        if isinstance(key, str) and key in self.nx:
+            return self._handle(key)
+        raise UnknownNodeError(f"the graph has no node {key!r}.")
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, Node):
             return key.graph is self
-        return key in self._handles
+        return isinstance(key, str) and key in self.nx
+
+    def _handle(self, name: str) -> Node:
+        node = self._handles.get(name)
+        if node is None:
+            node = self._handles[name] = Node(self, name)
+        return node
 
     def __len__(self) -> int:
-        return len(self._handles)
+        return len(self.nx)
 
     def __iter__(self) -> Iterator[Node]:
-        return iter(self._handles.values())
+        return map(self._handle, self.nx)
 
     def nodes(self, kind: str | None = None) -> list[Node]:
         """Every node in the order it was added, or only those of one `kind`."""
         if kind is not None and kind not in KINDS:
             raise GraphError(f"unknown node kind {kind!r}; use one of {KINDS}.")
-        return [n for n in self._handles.values() if kind is None or n.kind == kind]
+        return [self._handle(n) for n, k in self.nx.nodes(data="kind") if kind is None or k == kind]
 
     def parameters(self, trainable: bool | None = None) -> list[Node]:
         """The parameter nodes (only trainable or only frozen ones if asked)."""
@@ -366,16 +392,16 @@ class Graph:
 
     def _compile(self, names: tuple[str, ...] | None) -> Plan:
         order = self.topological_order()
+        attrs = dict(self.nx.nodes(data=True))
         if names is not None:
             needed = set(names)
-            attrs = self.nx.nodes
             for name in reversed(order):
                 if name in needed:
                     needed.update(attrs[name].get("inputs", ()))
             order = [name for name in order if name in needed]
         if len(self._plans) >= _PLAN_CACHE_SIZE:
             self._plans.clear()
-        plan = Plan(order, self.nx.nodes, plugin_registry.registry().observers())
+        plan = Plan(order, attrs, plugin_registry.registry().observers())
         self._plans[names] = plan
         return plan
 
@@ -385,6 +411,10 @@ class Graph:
         `feeds` maps inputs (by name or handle) to values; a parameter may be fed too, which
         overrides its stored value for this run only. Nothing in the graph changes.
         """
+        with paused_gc(len(self.nx)):
+            return self._forward(feeds, outputs)
+
+    def _forward(self, feeds: dict[Any, Any] | None, outputs: Any) -> Run:
         plan = self.plan(outputs)
         values = plan.template.copy()
         params = self._params
@@ -421,7 +451,7 @@ class Graph:
     def _feed_other(self, plan: Plan, values: list[Any], key: Any, value: Any) -> int:
         """Feed a handle, a parameter, or an input the plan does not need; 1 if an input was fed."""
         name = key if isinstance(key, str) else getattr(key, "name", None)
-        if name not in self._handles or (not isinstance(key, str) and key.graph is not self):
+        if name not in self.nx or (not isinstance(key, str) and key.graph is not self):
             inputs = ", ".join(repr(n.name) for n in self.nodes("input")) or "none"
             raise FeedError(f"cannot feed {key!r}: this graph has no such node. Its inputs: {inputs}.")
         kind = self.nx.nodes[name]["kind"]

@@ -9,11 +9,16 @@ from gateflow.errors import GraphError
 from gateflow.gate import Gate
 from gateflow.graph import Node
 
+# Gates are stateless: one shared instance of each parameter-free gate will do.
+_SIGMOIDGATE, _TANHGATE, _RELUGATE = G.SigmoidGate(), G.TanhGate(), G.ReLUGate()
+_EXPGATE, _LOGGATE, _ABSGATE = G.ExpGate(), G.LogGate(), G.AbsGate()
+_MAXGATE, _MINGATE, _MATMULGATE = G.MaxGate(), G.MinGate(), G.MatMulGate()
+
 
 def apply(gate: Gate, *operands: Any, name: str | None = None) -> Node:
     """Add `gate` applied to `operands` to the graph of the first operand that is a node."""
     for operand in operands:
-        if isinstance(operand, Node):
+        if type(operand) is Node:
             return operand.graph.gate(gate, *operands, name=name)
     raise GraphError(
         f"gate {gate.name!r} needs at least one graph node among its inputs, got "
@@ -23,47 +28,47 @@ def apply(gate: Gate, *operands: Any, name: str | None = None) -> Node:
 
 def sigmoid(x, name=None) -> Node:
     """σ(x) = 1 / (1 + e⁻ˣ)."""
-    return apply(G.SigmoidGate(), x, name=name)
+    return apply(_SIGMOIDGATE, x, name=name)
 
 
 def tanh(x, name=None) -> Node:
     """tanh(x)."""
-    return apply(G.TanhGate(), x, name=name)
+    return apply(_TANHGATE, x, name=name)
 
 
 def relu(x, name=None) -> Node:
     """max(0, x)."""
-    return apply(G.ReLUGate(), x, name=name)
+    return apply(_RELUGATE, x, name=name)
 
 
 def exp(x, name=None) -> Node:
     """eˣ."""
-    return apply(G.ExpGate(), x, name=name)
+    return apply(_EXPGATE, x, name=name)
 
 
 def log(x, name=None) -> Node:
     """ln x."""
-    return apply(G.LogGate(), x, name=name)
+    return apply(_LOGGATE, x, name=name)
 
 
 def abs(x, name=None) -> Node:  # noqa: A001 - mirrors numpy's name
     """|x|."""
-    return apply(G.AbsGate(), x, name=name)
+    return apply(_ABSGATE, x, name=name)
 
 
 def maximum(x, y, name=None) -> Node:
     """Elementwise max(x, y); on a tie the gradient is split evenly."""
-    return apply(G.MaxGate(), x, y, name=name)
+    return apply(_MAXGATE, x, y, name=name)
 
 
 def minimum(x, y, name=None) -> Node:
     """Elementwise min(x, y); on a tie the gradient is split evenly."""
-    return apply(G.MinGate(), x, y, name=name)
+    return apply(_MINGATE, x, y, name=name)
 
 
 def matmul(x, y, name=None) -> Node:
     """x @ y."""
-    return apply(G.MatMulGate(), x, y, name=name)
+    return apply(_MATMULGATE, x, y, name=name)
 
 
 def power(x, exponent, name=None) -> Node:

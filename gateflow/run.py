@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 import numpy as np
 
 from gateflow.errors import ShapeError, UnknownNodeError
+from gateflow.scheduler import paused_gc
 
 if TYPE_CHECKING:
     from gateflow.graph import Graph
@@ -88,8 +89,9 @@ class Run:
                 )
             seed = seed[()] if seed.ndim == 0 else seed
         wanted = None if wrt is None else frozenset([self._slot(k) for k in wrt])
-        backward_plan = self.plan.backward_plan(out, wanted)
-        grads = self.plan.run_backward(self._values, backward_plan, out, seed)
+        with paused_gc(len(self._values)):
+            backward_plan = self.plan.backward_plan(out, wanted)
+            grads = self.plan.run_backward(self._values, backward_plan, out, seed)
         return Gradients(self, out, backward_plan.influences, grads)
 
     def __repr__(self) -> str:

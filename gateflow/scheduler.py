@@ -9,9 +9,15 @@ not a tuple, for one argument: hence the `unary` flag).
 
 from __future__ import annotations
 
+import gc
+import inspect
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import cache, partial
 from operator import itemgetter
 from typing import Any
+
+GateStep = tuple  # (out slot, gate, input slots): one gate application
 
 import numpy as np
 
@@ -19,17 +25,32 @@ from gateflow.errors import GateContractError, GateflowError, ShapeError
 from gateflow.gate import Gate
 
 
-@dataclass(frozen=True)
-class GateStep:
-    """One gate application: the slot it writes and the slots it reads."""
+class _GcPause:
+    def __enter__(self) -> None:
+        gc.disable()
 
-    out: int
-    gate: Gate
-    ins: tuple[int, ...]
+    def __exit__(self, *exc_info: Any) -> None:
+        gc.enable()
 
-    @property
-    def fetch(self) -> itemgetter:
-        return itemgetter(*self.ins)
+
+_NO_PAUSE = nullcontext()
+
+
+def paused_gc(size: int, threshold: int = 10_000) -> Any:
+    """A context that pauses the cyclic garbage collector for work on `size` nodes.
+
+    Compiling or running a big plan allocates a value (or record) per node and creates no
+    reference cycles, yet each allocation burst makes the collector rescan everything
+    alive: on a million nodes that doubles the time. Small sizes are left alone.
+    """
+    return _GcPause() if size >= threshold and gc.isenabled() else _NO_PAUSE
+
+
+@cache
+def _takes_needs(gate_class: type) -> bool:
+    """Whether a gate's backward accepts ``needs``: a tuple of booleans saying which input
+    gradients are wanted, so it may return None for the others and skip their work."""
+    return "needs" in inspect.signature(gate_class.backward).parameters
 
 
 @dataclass(frozen=True)
@@ -44,32 +65,37 @@ class Plan:
     """Slots, leaves and gate steps for computing a set of outputs.
 
     `order` is a topological order of node names; `nodes` maps a name to its attributes
-    (``kind``: input/param/const/gate, ``gate``, ``inputs``, ``value``).
+    (``kind``: input/param/const/gate, ``gate``, ``inputs``, ``value``). `observers` is
+    (forward, backward): each None, for the plain loops, or a (start, end) pair of hook
+    callers (either may be None), for the observed ones.
     """
 
-    def __init__(self, order: list[str], nodes: Any, observers: tuple[Any, Any] = (None, None)):
+    def __init__(self, order: list[str], nodes: dict[str, dict], observers: tuple[Any, Any] = (None, None)):
         self.names = order
-        self.slot = {name: i for i, name in enumerate(order)}
+        self.slot = slot = dict(zip(order, range(len(order))))
         self.gates: list[Gate | None] = [None] * len(order)
         self.template: list[Any] = [None] * len(order)  # constants pre-filled
         self.inputs: dict[str, int] = {}
         self.params: list[tuple[int, str]] = []
         self.steps: list[GateStep] = []
+        gates, append, slot_of = self.gates, self.steps.append, slot.__getitem__
         for i, name in enumerate(order):
             attrs = nodes[name]
+            gate = attrs.get("gate")
+            if gate is not None:
+                gates[i] = gate
+                append((i, gate, tuple(map(slot_of, attrs["inputs"]))))
+                continue
             kind = attrs["kind"]
-            if kind == "gate":
-                self.gates[i] = attrs["gate"]
-                self.steps.append(GateStep(i, attrs["gate"], tuple(self.slot[n] for n in attrs["inputs"])))
-            elif kind == "input":
+            if kind == "input":
                 self.inputs[name] = i
             elif kind == "param":
                 self.params.append((i, name))
             else:
                 self.template[i] = attrs["value"]
-        self.forward_steps = tuple(
-            (s.out, s.gate.forward, s.fetch, len(s.ins) == 1) for s in self.steps
-        )
+        self.forward_steps = tuple([
+            (out, gate.forward, itemgetter(*ins), len(ins) == 1) for out, gate, ins in self.steps
+        ])
         self.observe_forward, self.observe_backward = observers
         self._backward_plans: dict[tuple[int, frozenset[int] | None], BackwardPlan] = {}
 
@@ -93,11 +119,16 @@ class Plan:
                 for out, forward, fetch, unary in self.forward_steps:
                     values[out] = forward(fetch(values)) if unary else forward(*fetch(values))
             else:
-                for step in self.steps:
-                    out = step.out
-                    args = [values[i] for i in step.ins]
-                    values[out] = step.gate.forward(*args)
-                    observe(node=self.names[out], gate=step.gate, inputs=args, output=values[out])
+                start, end = observe
+                names = self.names
+                for out, gate, ins in self.steps:
+                    args = [values[i] for i in ins]
+                    input_names = tuple([names[i] for i in ins])
+                    if start is not None:
+                        start(node=names[out], gate=gate, inputs=args, input_names=input_names)
+                    values[out] = gate.forward(*args)
+                    if end is not None:
+                        end(node=names[out], gate=gate, inputs=args, input_names=input_names, output=values[out])
         except Exception as exc:
             raise self._forward_error(out, values, exc) from exc
         return values
@@ -107,7 +138,7 @@ class Plan:
             return exc
         shapes = ", ".join(
             f"{self.names[i]!r} {np.shape(values[i])}"
-            for i in next(s.ins for s in self.steps if s.out == out)
+            for i in next(ins for o, _, ins in self.steps if o == out)
         )
         if isinstance(exc, ValueError):
             return ShapeError(
@@ -133,25 +164,30 @@ class Plan:
         n = len(self.names)
         influences = [False] * n
         influences[output] = True
-        for step in reversed(self.steps):
-            if influences[step.out]:
-                for j in step.ins:
+        for out, _, ins in reversed(self.steps):
+            if influences[out]:
+                for j in ins:
                     influences[j] = True
         on_path = influences
         if wanted is not None:
             depends = [False] * n
             for i in wanted:
                 depends[i] = True
-            for step in self.steps:
-                if any(depends[j] for j in step.ins):
-                    depends[step.out] = True
+            for out, _, ins in self.steps:
+                for j in ins:
+                    if depends[j]:
+                        depends[out] = True
+                        break
             on_path = [a and b for a, b in zip(influences, depends)]
-        steps = tuple(
-            (s.out, s.gate.backward, s.fetch, len(s.ins) == 1, s.ins, tuple(on_path[j] for j in s.ins))
-            for s in reversed(self.steps)
-            if on_path[s.out]
-        )
-        return BackwardPlan(steps, influences)
+        steps = []
+        for out, gate, ins in reversed(self.steps):
+            if on_path[out]:
+                needed = tuple(map(on_path.__getitem__, ins))
+                backward = gate.backward
+                if _takes_needs(type(gate)) and not all(needed):
+                    backward = partial(backward, needs=needed)
+                steps.append((out, backward, itemgetter(*ins), len(ins) == 1, ins, needed))
+        return BackwardPlan(tuple(steps), influences)
 
     def run_backward(self, values: list[Any], plan: BackwardPlan, output: int, seed: Any) -> list[Any]:
         """d output / d slot for every slot on the plan's path (None elsewhere)."""
@@ -163,14 +199,12 @@ class Plan:
             for out, backward, fetch, unary, ins, needed in plan.steps:
                 grad = grads[out]
                 args = (fetch(values),) if unary else fetch(values)
-                input_grads = backward(grad, values[out], *args)
+                if observe is None:
+                    input_grads = backward(grad, values[out], *args)
+                else:
+                    input_grads = self._observed_backward(observe, out, ins, grad, values[out], args)
                 if type(input_grads) is not tuple or len(input_grads) != len(ins):
                     raise self._arity_error(out, input_grads)
-                if observe is not None:
-                    observe(
-                        node=self.names[out], gate=self.gates[out], grad=grad,
-                        inputs=list(args), input_grads=input_grads,
-                    )
                 for i, g, need in zip(ins, input_grads, needed):
                     if need:
                         shape = getattr(values[i], "shape", ())
@@ -181,6 +215,18 @@ class Plan:
         except Exception as exc:
             raise self._backward_error(out, exc) from exc
         return grads
+
+    def _observed_backward(self, observe: Any, out: int, ins: tuple[int, ...], grad: Any, value: Any, args: Any) -> Any:
+        """One backward call between the observers' start and end hooks."""
+        start, end = observe
+        gate, node, inputs = self.gates[out], self.names[out], list(args)
+        input_names = tuple([self.names[i] for i in ins])
+        if start is not None:
+            start(node=node, gate=gate, grad=grad, inputs=inputs, input_names=input_names)
+        input_grads = gate.backward(grad, value, *args)
+        if end is not None and type(input_grads) is tuple and len(input_grads) == len(inputs):
+            end(node=node, gate=gate, grad=grad, inputs=inputs, input_names=input_names, input_grads=input_grads)
+        return input_grads
 
     def _fit(self, grad: Any, shape: tuple[int, ...], out: int, i: int) -> Any:
         """Reduce a gradient to its input's shape by summing over broadcast axes."""

@@ -26,6 +26,8 @@ def as_value(value: Any) -> Any:
 
 def stored_value(value: Any) -> Any:
     """A private, read-only copy of `value`, for parameters and constants kept in a graph."""
+    if type(value) is float or type(value) is int:
+        return np.float64(value)
     array = np.array(as_value(value), copy=True)
     if array.ndim == 0:
         return array[()]

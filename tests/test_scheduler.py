@@ -216,3 +216,20 @@ def test_failing_gate_error_names_node_and_gate():
     g.gate(Broken(), g.input("x"), name="bad")
     with pytest.raises(gf.GateContractError, match="'bad'.*square.*ZeroDivisionError"):
         g.forward({"x": 1.0})
+
+
+def test_gates_that_accept_needs_skip_unwanted_gradients():
+    seen = []
+
+    class SpyMatMul(gf.MatMulGate):
+        def backward(self, grad, out, x, y, *, needs=(True, True)):
+            seen.append(needs)
+            return super().backward(grad, out, x, y, needs=needs)
+
+    g = gf.Graph()
+    X, W = g.input("X"), g.param("W", np.arange(6.0).reshape(3, 2))
+    loss = gf.sum(g.gate(SpyMatMul(), X, W))
+    run = g.forward({"X": np.ones((4, 3))})
+    np.testing.assert_array_equal(run.backward(loss, wrt=[W])[W], np.full((3, 2), 4.0))
+    np.testing.assert_array_equal(run.backward(loss)[X], np.tile([1.0, 5.0, 9.0], (4, 1)))
+    assert seen == [(False, True), (True, True)]

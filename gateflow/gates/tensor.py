@@ -20,7 +20,8 @@ class MatMulGate(Gate):
     """f(X, Y) = X @ Y (numpy matmul rules: vectors, matrices, stacks of matrices).
 
     Backward: dX = G @ Yᵀ, dY = Xᵀ @ G, with a 1-D operand treated as a row (X) or a
-    column (Y) and squeezed back afterwards.
+    column (Y) and squeezed back afterwards. A product the scheduler does not need (e.g.
+    the gradient of a data batch X) is skipped.
     """
 
     name, arity, symbol = "matmul", 2, "@"
@@ -28,22 +29,21 @@ class MatMulGate(Gate):
     def forward(self, x, y):
         return x @ y
 
-    def backward(self, grad, out, x, y):
+    def backward(self, grad, out, x, y, *, needs=(True, True)):
         if x.ndim == 1 and y.ndim == 1:  # inner product
             return grad * y, grad * x
-        x2 = x[np.newaxis, :] if x.ndim == 1 else x
-        y2 = y[:, np.newaxis] if y.ndim == 1 else y
         g2 = grad
         if x.ndim == 1:
             g2 = np.expand_dims(g2, -2)
         if y.ndim == 1:
             g2 = np.expand_dims(g2, -1)
-        gx = g2 @ np.swapaxes(y2, -1, -2)
-        gy = np.swapaxes(x2, -1, -2) @ g2
-        if x.ndim == 1:
-            gx = gx[..., 0, :]
-        if y.ndim == 1:
-            gy = gy[..., 0]
+        gx = gy = None
+        if needs[0]:
+            gx = g2 @ np.swapaxes(y[:, np.newaxis] if y.ndim == 1 else y, -1, -2)
+            gx = gx[..., 0, :] if x.ndim == 1 else gx
+        if needs[1]:
+            gy = np.swapaxes(x[np.newaxis, :] if x.ndim == 1 else x, -1, -2) @ g2
+            gy = gy[..., 0] if y.ndim == 1 else gy
         return gx, gy
 
 

@@ -1,0 +1,10 @@
+"""Run every benchmark and print its figures (not part of the test suite: timing is noisy)."""
+
+import bench_chain
+import bench_mlp
+import bench_neuron
+
+if __name__ == "__main__":
+    bench_neuron.main()
+    bench_mlp.main()
+    bench_chain.main()

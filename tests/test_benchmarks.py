@@ -1,0 +1,30 @@
+"""Short versions of the benchmarks: they must run and agree with their references
+(timing is only reported by the full scripts under benchmarks/, never asserted)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import bench_chain  # noqa: E402
+import bench_mlp  # noqa: E402
+import bench_neuron  # noqa: E402
+
+
+def test_neuron_benchmark_runs(capsys):
+    result = bench_neuron.main(iterations=50)
+    assert result["gateflow_us"] > 0 and "µs/iteration" in capsys.readouterr().out
+
+
+def test_mlp_benchmark_matches_hand_written_numpy(capsys):
+    result = bench_mlp.main(repeats=1, number=2)  # asserts loss and gradients agree
+    assert result["ratio"] > 0 and "ratio" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("gates", [3_000, 30_000])
+def test_chain_benchmark_runs_without_recursion(gates, capsys):
+    result = bench_chain.main(["--gates", str(gates)])
+    assert result["gates"] == gates and result["nodes"] == gates + 3
+    assert 0.0 < result["value"] < 1.0
