@@ -178,11 +178,11 @@ class Graph:
                 f"gate {gate.name!r} ({type(gate).__name__}) takes {gate.arity} input(s) but "
                 f"was given {len(inputs)}{f' for node {name!r}' if name else ''}."
             )
-        node_name = self._new_name(name, prefix=gate.name)
         operands = [
-            x if type(x) is Node and x.graph is self else self._operand(x, gate, node_name)
+            x if type(x) is Node and x.graph is self else self._operand(x, gate, name)
             for x in inputs
         ]
+        node_name = self._new_name(name, prefix=gate.name)
         # Everything is checked: from here on the graph changes.
         input_names = tuple([x.name if type(x) is Node else self._number_node(x) for x in operands])
         node = self._add(node_name, kind="gate", gate=gate, inputs=input_names)
@@ -243,18 +243,19 @@ class Graph:
         except TypeError as exc:
             raise GraphError(f"cannot build gate {gate_class.name!r} with {params}: {exc}") from exc
 
-    def _operand(self, x: Any, gate: Gate, node_name: str) -> Any:
+    def _operand(self, x: Any, gate: Gate, node_name: str | None) -> Any:
         """A node handle of this graph, or a converted constant value."""
+        where = f"gate {gate.name!r}" + (f" (node {node_name!r})" if node_name else "")
         if isinstance(x, Node):
             if x.graph is not self:
                 raise GraphError(
-                    f"node {x.name!r} belongs to another graph; gate {gate.name!r} "
-                    f"(node {node_name!r}) can only take nodes of its own graph."
+                    f"node {x.name!r} belongs to another graph; {where} can only take nodes "
+                    "of its own graph."
                 )
             return x
         if isinstance(x, str):
             return self[x]
-        return self._convert(x, f"an input of gate {gate.name!r} (node {node_name!r})")
+        return self._convert(x, f"an input of {where}")
 
     @staticmethod
     def _convert(value: Any, what: str) -> Any:

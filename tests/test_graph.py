@@ -138,6 +138,7 @@ def test_bad_constant_and_foreign_node_are_refused_without_change():
     with pytest.raises(gf.UnknownNodeError):
         g.gate("add", x, "nope")
     assert snapshot(g) == before
+    assert (x + x).name == "add_1"  # failed calls did not use up automatic names
 
 
 def test_replace_input_refuses_a_cycle_naming_it():

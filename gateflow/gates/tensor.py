@@ -73,15 +73,10 @@ class SumGate(Gate):
 
 
 @dataclass(frozen=True, eq=False)
-class MeanGate(Gate):
+class MeanGate(SumGate):
     """f(x) = (1/n) Σ x over `axis` (all axes by default). Backward: df/dxᵢ = 1/n."""
 
-    axis: Axis = None
-    keepdims: bool = False
     name, arity, symbol = "mean", 1, "mean"
-
-    def __post_init__(self):
-        object.__setattr__(self, "axis", _as_tuple(self.axis))
 
     def forward(self, x):
         return np.mean(x, axis=self.axis, keepdims=self.keepdims)
