@@ -48,3 +48,17 @@ from gateflow.ops import (
 from gateflow.run import Gradients, Run
 
 __version__ = "0.1.0"
+
+# Training: layers, losses, optimizers and the training loop.
+from gateflow.errors import ConfigError, DataError, TrainingError
+from gateflow.initializers import he_normal, he_uniform, xavier_normal, xavier_uniform
+from gateflow.losses import binary_cross_entropy, l2, mse, multiclass_hinge, softmax_cross_entropy
+from gateflow.nn import MLP, Dense, dense, mlp
+from gateflow.optim import SGD, Adam, Optimizer, make_optimizer
+from gateflow.train import History, evaluate, fit, predict
+
+# Plugins, drawing, graph files and explanations.
+from gateflow.errors import AnomalyError, RenderError
+from gateflow.explain import explain
+from gateflow.export import render, to_dot
+from gateflow.graphfile import load, save

@@ -4,6 +4,7 @@ plugins add commands exactly the way the built-in ones are added."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, Callable, Sequence
 
@@ -20,8 +21,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gateflow {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def register(name: str, configure: Callable[[Any], None], run: Callable[[Any], Any], help: str = "") -> None:
-        sub = commands.add_parser(name, help=help, description=help)
+    def register(
+        name: str,
+        configure: Callable[[Any], None],
+        run: Callable[[Any], Any],
+        help: str = "",
+        description: str | None = None,
+    ) -> None:
+        sub = commands.add_parser(name, help=help, description=description or help)
         configure(sub)
         sub.set_defaults(handler=run)
 
@@ -37,7 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return int(args.handler(args) or 0)
-    except GateflowError as exc:
+    except BrokenPipeError:  # the reader went away (`gateflow gates | head -1`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (GateflowError, OSError) as exc:
         print(f"gateflow {args.command}: error: {exc}", file=sys.stderr)
         return 1
 

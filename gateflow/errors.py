@@ -70,3 +70,31 @@ class GradientCheckError(GateflowError):
 
 class FileFormatError(GateflowError):
     """A graph file is malformed, truncated or of an unknown version."""
+
+
+class TrainingError(GateflowError):
+    """Training was set up or fed in a way it cannot use."""
+
+
+class ConfigError(TrainingError, ValueError):
+    """A training setting is invalid: a learning rate, batch size, epoch count, patience..."""
+
+
+class DataError(TrainingError, ValueError):
+    """Training data do not fit the model: labels out of range, mismatched row counts..."""
+
+
+class AnomalyError(GateflowError):
+    """A gate produced NaN or infinity (raised by the anomaly detector when it is on).
+
+    `node` and `gate` name where, `phase` is "forward" or "backward", and `argument` is the
+    input (or input gradient) position that went bad, or None for a forward output.
+    """
+
+    def __init__(self, message: str, node: str, gate: str, phase: str, argument: int | None):
+        super().__init__(message)
+        self.node, self.gate, self.phase, self.argument = node, gate, phase, argument
+
+
+class RenderError(GateflowError):
+    """A graph could not be drawn: no Graphviz renderer was found, or it failed."""

@@ -345,18 +345,27 @@ class Graph:
             return attrs["value"]
         raise GraphError(f"node {name!r} is a {attrs['kind']}; only parameters and constants store values.")
 
-    def set_value(self, node: Node | str, value: Any) -> None:
-        """Replace a parameter's value with one of the same shape."""
-        name = self[node].name
-        if self.nx.nodes[name]["kind"] != "param":
-            raise GraphError(f"node {name!r} is not a parameter; only parameters can be set.")
-        new = self._convert(value, f"parameter {name!r}")
-        old_shape = getattr(self._params[name], "shape", ())
-        if getattr(new, "shape", ()) != old_shape:
+    def set_value(self, node: Node | str, value: Any, copy: bool = True) -> None:
+        """Replace a parameter's value with one of the same shape.
+
+        With ``copy=False`` a float64 array is taken over as it is (and made read-only)
+        instead of copied: optimizers hand over the fresh arrays they compute.
+        """
+        name = node if type(node) is str else self[node].name
+        old = self._params.get(name)
+        if old is None:
+            kind = self[name].kind
+            raise GraphError(f"node {name!r} is a {kind}, not a parameter; only parameters can be set.")
+        take_over = not copy and type(value) is np.ndarray and value.dtype == np.float64
+        new = value if take_over else self._convert(value, f"parameter {name!r}")
+        old_shape, new_shape = getattr(old, "shape", ()), getattr(new, "shape", ())
+        if new_shape != old_shape:
             raise ShapeError(
                 f"parameter {name!r} has shape {old_shape}; the new value has shape "
-                f"{getattr(new, 'shape', ())}. Keep its shape (build a new parameter to change it)."
+                f"{new_shape}. Keep its shape (build a new parameter to change it)."
             )
+        if take_over:
+            new.flags.writeable = False
         self._params[name] = new
 
     # -- running ----------------------------------------------------------------------------

@@ -32,15 +32,18 @@ def register_gates(register):
 
 @hookspec
 def register_exporters(register):
-    """Register exporters: call ``register(name, export)`` for each.
+    """Register exporters: call ``register(name, export, suffixes=(), build=None)`` for each.
 
-    ``export(graph, path, run=None, grads=None, **options)`` writes ``graph`` to ``path``.
+    ``export(graph, path, run=None, grads=None, **options)`` writes ``graph`` to ``path``;
+    `gateflow.render` picks the exporter whose ``suffixes`` (e.g. ``(".svg", ".png")``)
+    include the path's suffix. ``build(graph, run=None, grads=None, **options)``, if given,
+    returns the drawing as an object instead (`gateflow.to_dot` uses the "graphviz" one).
     """
 
 
 @hookspec
 def register_commands(register):
-    """Register CLI sub-commands: call ``register(name, configure, run, help=...)``.
+    """Register CLI sub-commands: call ``register(name, configure, run, help=..., description=...)``.
 
     ``configure(parser)`` adds arguments to an `argparse` sub-parser; ``run(args)`` carries
     the command out and returns an exit code (or None for 0).
@@ -48,18 +51,43 @@ def register_commands(register):
 
 
 @hookspec
-def gate_forward(node, gate, inputs, output):
-    """Observe a gate's forward call, just after it returned.
+def configure(manager):
+    """Called once after every plugin has registered, with the `pluggy.PluginManager`.
 
-    ``node`` is the node's name, ``inputs`` the input values, ``output`` the value produced.
-    Only called when some plugin implements it: plans without observers pay nothing.
+    A plugin may set itself up from the environment here, e.g. switch an observer on with
+    ``manager.register(observer)`` when ``GATEFLOW_DETECT_ANOMALY=1``.
+    """
+
+
+# The observation hooks. A plan is compiled with or without them: when no plugin
+# implements any of them, the scheduler runs its plain loops and pays nothing. Arguments:
+# ``node`` the node's name, ``gate`` the `Gate`, ``inputs`` the input values in argument
+# order and ``input_names`` the names of the nodes they come from.
+
+
+@hookspec
+def gate_forward_start(node, gate, inputs, input_names):
+    """Observe a gate's forward call just before it runs (e.g. to start a timer)."""
+
+
+@hookspec
+def gate_forward(node, gate, inputs, input_names, output):
+    """Observe a gate's forward call just after it returned ``output``.
+
+    Raising a `GateflowError` here stops the forward pass with that error.
     """
 
 
 @hookspec
-def gate_backward(node, gate, grad, inputs, input_grads):
-    """Observe a gate's backward call, just after it returned.
+def gate_backward_start(node, gate, grad, inputs, input_names):
+    """Observe a gate's backward call just before it runs; ``grad`` is the upstream gradient."""
 
-    ``grad`` is the upstream gradient, ``input_grads`` the gradients it produced for
-    ``inputs`` (in argument order, before reduction to the inputs' shapes).
+
+@hookspec
+def gate_backward(node, gate, grad, inputs, input_names, input_grads):
+    """Observe a gate's backward call just after it returned.
+
+    ``input_grads`` are the gradients it produced for ``inputs`` (in argument order, before
+    reduction to the inputs' shapes; None for an input the pass does not need, if the gate
+    skips those). Raising a `GateflowError` here stops the backward pass.
     """

@@ -11,6 +11,7 @@ import difflib
 import inspect
 import os
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
 import pluggy
@@ -19,7 +20,7 @@ from gateflow import hookspecs
 from gateflow.errors import PluginError, UnknownGateError
 from gateflow.gate import Gate
 
-BUILTIN_MODULES = ("gateflow.gates", "gateflow.commands")
+BUILTIN_MODULES = ("gateflow.gates", "gateflow.graphfile", "gateflow.commands", "gateflow.train_cli")
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,12 @@ class GateEntry:
 
 @dataclass(frozen=True)
 class ExporterEntry:
-    """A registered exporter function and the plugin that provided it."""
+    """A registered exporter, the file suffixes it writes and the plugin that provided it."""
 
+    name: str
     export: Callable[..., Any]
+    suffixes: tuple[str, ...]
+    build: Callable[..., Any] | None
     plugin: str
 
 
@@ -48,11 +52,8 @@ class Registry:
         for impl in manager.hook.register_gates.get_hookimpls():
             impl.function(register=lambda cls, plugin=impl.plugin_name: self._add_gate(cls, plugin))
         for impl in manager.hook.register_exporters.get_hookimpls():
-            impl.function(
-                register=lambda name, export, plugin=impl.plugin_name: self._add_exporter(
-                    name, export, plugin
-                )
-            )
+            impl.function(register=partial(self._add_exporter, plugin=impl.plugin_name))
+        manager.hook.configure(manager=manager)
 
     def _add_gate(self, gate_class: Any, plugin: str) -> None:
         check_gate_class(gate_class, plugin)
@@ -66,18 +67,47 @@ class Registry:
             )
         self.gates[name] = GateEntry(gate_class, plugin)
 
-    def _add_exporter(self, name: str, export: Callable[..., Any], plugin: str) -> None:
-        if not isinstance(name, str) or not callable(export):
+    def _add_exporter(
+        self,
+        name: str,
+        export: Callable[..., Any],
+        suffixes: tuple[str, ...] = (),
+        build: Callable[..., Any] | None = None,
+        *,
+        plugin: str,
+    ) -> None:
+        if not isinstance(name, str) or not callable(export) or not (build is None or callable(build)):
             raise PluginError(
-                f"plugin {plugin!r} called register(name, export) with {name!r}, {export!r}: "
-                "the name must be a string and the exporter callable."
+                f"plugin {plugin!r} called register(name, export, suffixes, build) with {name!r}, "
+                f"{export!r}, {suffixes!r}, {build!r}: the name must be a string and export "
+                "(and build, if given) callable."
             )
         if name in self.exporters:
             raise PluginError(
                 f"plugin {plugin!r} registers exporter {name!r}, already registered by "
                 f"plugin {self.exporters[name].plugin!r}."
             )
-        self.exporters[name] = ExporterEntry(export, plugin)
+        suffixes = tuple(s.lower() for s in suffixes)
+        for suffix in suffixes:
+            other = self.exporter_for_suffix(suffix)
+            if other is not None:
+                raise PluginError(
+                    f"plugin {plugin!r} registers exporter {name!r} for {suffix!r} files, which "
+                    f"exporter {other.name!r} of plugin {other.plugin!r} already writes."
+                )
+        self.exporters[name] = ExporterEntry(name, export, suffixes, build, plugin)
+
+    def exporter_for_suffix(self, suffix: str) -> ExporterEntry | None:
+        """The exporter that writes files ending in `suffix` (e.g. ".svg"), if any."""
+        suffix = suffix.lower()
+        return next((e for e in self.exporters.values() if suffix in e.suffixes), None)
+
+    def distribution(self, plugin: str) -> str | None:
+        """The installed package (distribution) a plugin was loaded from, if known."""
+        for module, dist in self.manager.list_plugin_distinfo():
+            if self.manager.get_name(module) == plugin:
+                return dist.metadata["name"]
+        return None
 
     def gate_class(self, name: str) -> type[Gate]:
         """The gate class registered under `name`, or an `UnknownGateError` with suggestions."""
@@ -92,11 +122,20 @@ class Registry:
             ) from None
 
     def observers(self) -> tuple[Any, Any]:
-        """The gate_forward / gate_backward hook callers, or None for a hook nobody implements."""
+        """What a plan observes, as `Plan` takes it: (forward, backward), each None when no
+        plugin observes that pass, else a (start, end) pair of hook callers (or None)."""
         hook = self.manager.hook
+
+        def implemented(caller: Any) -> Any:
+            return caller if caller.get_hookimpls() else None
+
+        def pair(start: Any, end: Any) -> tuple[Any, Any] | None:
+            both = (implemented(start), implemented(end))
+            return None if both == (None, None) else both
+
         return (
-            hook.gate_forward if hook.gate_forward.get_hookimpls() else None,
-            hook.gate_backward if hook.gate_backward.get_hookimpls() else None,
+            pair(hook.gate_forward_start, hook.gate_forward),
+            pair(hook.gate_backward_start, hook.gate_backward),
         )
 
 
@@ -174,3 +213,25 @@ def reload() -> Registry:
     _registry = None
     generation += 1
     return registry()
+
+
+def add_observer(observer: object, name: str) -> None:
+    """Register an object implementing observation hooks, e.g. a profiler, as plugin `name`.
+
+    Plans compiled from now on call it; graphs recompile their plans on their next run.
+    """
+    global generation
+    manager = registry().manager
+    if manager.get_plugin(name) is not None:
+        raise PluginError(f"a plugin named {name!r} is already registered; remove it first.")
+    manager.register(observer, name=name)
+    generation += 1
+
+
+def remove_observer(name: str) -> None:
+    """Unregister the observer `add_observer` registered as `name` (no-op if absent)."""
+    global generation
+    manager = registry().manager
+    if manager.get_plugin(name) is not None:
+        manager.unregister(name=name)
+        generation += 1

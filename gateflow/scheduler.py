@@ -202,33 +202,35 @@ class Plan:
                 if observe is None:
                     input_grads = backward(grad, values[out], *args)
                 else:
-                    input_grads = self._observed_backward(observe, out, ins, grad, values[out], args)
+                    input_grads = self._observed_backward(observe, out, ins, backward, grad, values[out], args)
                 if type(input_grads) is not tuple or len(input_grads) != len(ins):
                     raise self._arity_error(out, input_grads)
                 for i, g, need in zip(ins, input_grads, needed):
                     if need:
                         shape = getattr(values[i], "shape", ())
                         if getattr(g, "shape", None) != shape:
-                            g = self._fit(g, shape, out, i)
+                            g = self.reduce_to_shape(g, shape, out, i)
                         previous = grads[i]
                         grads[i] = g if previous is None else previous + g
         except Exception as exc:
             raise self._backward_error(out, exc) from exc
         return grads
 
-    def _observed_backward(self, observe: Any, out: int, ins: tuple[int, ...], grad: Any, value: Any, args: Any) -> Any:
+    def _observed_backward(
+        self, observe: Any, out: int, ins: tuple[int, ...], backward: Any, grad: Any, value: Any, args: Any
+    ) -> Any:
         """One backward call between the observers' start and end hooks."""
         start, end = observe
         gate, node, inputs = self.gates[out], self.names[out], list(args)
         input_names = tuple([self.names[i] for i in ins])
         if start is not None:
             start(node=node, gate=gate, grad=grad, inputs=inputs, input_names=input_names)
-        input_grads = gate.backward(grad, value, *args)
+        input_grads = backward(grad, value, *args)
         if end is not None and type(input_grads) is tuple and len(input_grads) == len(inputs):
             end(node=node, gate=gate, grad=grad, inputs=inputs, input_names=input_names, input_grads=input_grads)
         return input_grads
 
-    def _fit(self, grad: Any, shape: tuple[int, ...], out: int, i: int) -> Any:
+    def reduce_to_shape(self, grad: Any, shape: tuple[int, ...], out: int, i: int) -> Any:
         """Reduce a gradient to its input's shape by summing over broadcast axes."""
         grad = np.asarray(grad, dtype=np.result_type(grad, np.float64))
         extra = grad.ndim - len(shape)

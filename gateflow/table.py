@@ -36,7 +36,15 @@ def format_table(run: Run, grads: Gradients | None = None, digits: int = 10) -> 
         if grads is not None:
             row.append(format_value(grads[name], digits) if name in grads else "-")
         rows.append(row)
-    widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    return format_rows(rows)
+
+
+def format_rows(rows: list[list[str]] | list[tuple[str, ...]], right: tuple[int, ...] = ()) -> str:
+    """Aligned columns with a rule under the header row; columns in `right` right-aligned."""
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    lines = [
+        "  ".join(cell.rjust(w) if c in right else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths))).rstrip()
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -21,6 +21,13 @@ from gateflow.gates.elementwise import (
     SigmoidGate,
     TanhGate,
 )
+from gateflow.gates.losses import (
+    BinaryCrossEntropyGate,
+    L2PenaltyGate,
+    MSELossGate,
+    MulticlassHingeGate,
+    SoftmaxCrossEntropyGate,
+)
 from gateflow.gates.tensor import MatMulGate, MeanGate, ReshapeGate, SumGate, TransposeGate
 from gateflow.hookspecs import hookimpl
 
@@ -46,6 +53,11 @@ BUILTIN_GATES = (
     MeanGate,
     ReshapeGate,
     TransposeGate,
+    MSELossGate,
+    SoftmaxCrossEntropyGate,
+    MulticlassHingeGate,
+    BinaryCrossEntropyGate,
+    L2PenaltyGate,
 )
 
 __all__ = [cls.__name__ for cls in BUILTIN_GATES] + ["BUILTIN_GATES"]

@@ -1,0 +1,74 @@
+"""The chain rule written out gate by gate, for a learner following a backward pass.
+
+For every wire, from the output back to the inputs: downstream gradient = upstream
+gradient × local gradient, with the numbers; where a value feeds several wires, its
+gradient is the sum of what flows back along each of them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from gateflow.flows import Flow, flows
+from gateflow.run import Gradients
+from gateflow.table import format_value
+
+
+def explain(grads: Gradients, digits: int = 4) -> str:
+    """The backward pass behind `grads` as text, one gate at a time."""
+    run = grads.run
+    graph, out = run.graph, grads.output
+
+    def num(value) -> str:
+        return " ".join(format_value(value, digits).split())
+
+    def d(name: str) -> str:
+        return f"∂{out}/∂{name}"
+
+    wires = [w for w in flows(run, grads) if w.grad is not None]
+    into: dict[str, list[Flow]] = defaultdict(list)  # wires into each gate
+    out_of: dict[str, list[Flow]] = defaultdict(list)  # wires leaving each node
+    for wire in wires:
+        into[wire.target].append(wire)
+        out_of[wire.source].append(wire)
+    lines = [
+        f"Backward pass of {out!r}, from the output back to the inputs.",
+        "On each wire: downstream gradient = upstream gradient × local gradient.",
+        "",
+        f"{d(out)} = {num(grads[out])}  (the seed: {out} with respect to itself)",
+    ]
+    for name in reversed(run.plan.names):
+        if len(out_of[name]) > 1:
+            targets = [w.target for w in out_of[name]]
+            parts = " + ".join(
+                f"{num(w.grad)} (into {w.target}"
+                + (f", argument {w.slot})" if targets.count(w.target) > 1 else ")")
+                for w in out_of[name]
+            )
+            lines += [
+                "",
+                f"{name} feeds {len(out_of[name])} wires, so their gradients add up:",
+                f"  {d(name)} = {parts} = {num(grads[name])}",
+            ]
+        if not into[name]:
+            continue
+        node = graph[name]
+        doc = (type(node.gate).__doc__ or "").strip().splitlines()
+        lines += ["", f"{name} = {node.gate.name}({', '.join(n.name for n in node.inputs)})"
+                  + (f"    [{doc[0]}]" if doc else "")]
+        for w in into[name]:
+            if w.local is not None:
+                lines.append(
+                    f"  {d(w.source)} = {d(name)} × ∂{name}/∂{w.source} = "
+                    f"{num(w.upstream)} × {num(w.local)} = {num(w.grad)}"
+                )
+            else:
+                lines.append(
+                    f"  {d(w.source)} = {d(name)} pushed back through {node.gate.name} "
+                    f"(a vector-Jacobian product): {num(w.upstream)} -> {num(w.grad)}"
+                )
+    leaves = [(n, g) for n, g in grads.items() if graph[n].kind in ("input", "param")]
+    if leaves:
+        lines += ["", "Gradients of the inputs and parameters:"]
+        lines += [f"  {d(n)} = {num(g)}" for n, g in leaves]
+    return "\n".join(lines)

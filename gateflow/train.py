@@ -1,0 +1,248 @@
+"""The training loop: `fit` a graph's loss over mini-batches, `evaluate` and `predict`.
+
+Data are dicts mapping input nodes (or their names) to arrays with one sample per row.
+Each epoch visits every training row once, in an order shuffled by `seed`; each batch is
+one forward pass, one backward pass limited to the trained parameters, and one optimizer
+step. A `History` records the metrics of every epoch.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+from tqdm import tqdm
+
+from gateflow.checks import positive_int, positive_number
+from gateflow.errors import ConfigError, DataError, GateflowError
+from gateflow.graph import Graph, Node
+from gateflow.optim import Adam, Optimizer
+
+Data = Mapping[Any, Any]
+
+
+@dataclass
+class History:
+    """The metrics of each epoch (``history["loss"]``, ``history["val_accuracy"]``, ...).
+
+    `best_epoch` is the (1-based) epoch whose parameters early stopping kept, and
+    `stopped_early` says whether it ended training before the last epoch.
+    """
+
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+    seconds: float = 0.0
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.metrics[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.metrics
+
+    @property
+    def epochs(self) -> int:
+        return len(self.metrics.get("loss", ()))
+
+    def record(self, values: Mapping[str, float]) -> None:
+        for key, value in values.items():
+            self.metrics.setdefault(key, []).append(float(value))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The history as JSON data."""
+        return {
+            "metrics": self.metrics, "best_epoch": self.best_epoch,
+            "stopped_early": self.stopped_early, "seconds": self.seconds,
+        }
+
+    def plot(self, path: str | Path, title: str | None = None) -> Path:
+        """Save the loss (and accuracy) curves, train vs validation, as an image (PNG)."""
+        from gateflow.plots import plot_history
+
+        return plot_history(self, path, title=title)
+
+
+def _arrays(graph: Graph, data: Data, what: str) -> dict[str, np.ndarray]:
+    """The data as float64 arrays keyed by input name, checked to have equal row counts."""
+    if not isinstance(data, Mapping) or not data:
+        raise DataError(f"the {what} must be a dict mapping input nodes to arrays, not {data!r}.")
+    arrays = {}
+    for key, value in data.items():
+        name = graph[key].name
+        if graph[name].kind != "input":
+            raise DataError(f"the {what} feed {name!r}, a {graph[name].kind}; only inputs take data.")
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"the {what} for {name!r} are not numbers: {exc}.") from None
+        if array.ndim == 0 or len(array) == 0:
+            raise DataError(f"the {what} for {name!r} must hold at least one row (sample).")
+        arrays[name] = array
+    rows = {name: len(a) for name, a in arrays.items()}
+    if len(set(rows.values())) != 1:
+        raise DataError(
+            f"the {what} must have one row per sample in every array; row counts differ: "
+            + ", ".join(f"{name!r} {count}" for name, count in rows.items()) + "."
+        )
+    return arrays
+
+
+def _correct(scores: np.ndarray, labels: np.ndarray) -> int:
+    """How many rows' predicted class equals the label (a single score column: score > 0)."""
+    if scores.ndim == 1 or scores.shape[-1] == 1:
+        predicted = np.reshape(scores, labels.shape) > 0
+    else:
+        predicted = np.argmax(scores, axis=-1)
+    return int(np.count_nonzero(predicted == labels))
+
+
+def predict(output: Node, data: Data) -> np.ndarray:
+    """The value of `output` for the whole `data` (one forward pass)."""
+    arrays = _arrays(output.graph, data, "data")
+    return output.graph.forward(arrays, outputs=[output])[output]
+
+
+def evaluate(loss: Node, data: Data, accuracy: tuple[Any, Any] | None = None) -> dict[str, float]:
+    """The loss (and, given ``accuracy=(scores, labels)``, the accuracy) over all of `data`."""
+    graph = loss.graph
+    arrays = _arrays(graph, data, "data")
+    outputs = [loss] if accuracy is None else [loss, accuracy[0]]
+    run = graph.forward(arrays, outputs=outputs)
+    metrics = {"loss": float(run[loss])}
+    if accuracy is not None:
+        labels = arrays[graph[accuracy[1]].name]
+        metrics["accuracy"] = _correct(run[accuracy[0]], labels) / len(labels)
+    return metrics
+
+
+def _show_progress(progress: bool | None) -> bool:
+    """A bar when asked, or by default when the bar's stream (stderr) is a terminal."""
+    if progress is None:
+        return bool(getattr(sys.stderr, "isatty", lambda: False)())
+    return bool(progress)
+
+
+@dataclass
+class _EarlyStopping:
+    """Watches the validation loss; keeps the parameters of the best epoch."""
+
+    patience: int
+    min_delta: float
+    best_loss: float = np.inf
+    best_epoch: int | None = None
+    best_params: dict[str, Any] = field(default_factory=dict)
+    waited: int = 0
+
+    def should_stop(self, epoch: int, val_loss: float, graph: Graph, names: tuple[str, ...]) -> bool:
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch, self.waited = val_loss, epoch, 0
+            self.best_params = {name: graph.value(name) for name in names}  # immutable values
+            return False
+        self.waited += 1
+        return self.waited >= self.patience
+
+
+def fit(
+    loss: Node,
+    data: Data,
+    *,
+    optimizer: Optimizer | None = None,
+    epochs: int = 10,
+    batch_size: int = 32,
+    validation: Data | None = None,
+    accuracy: tuple[Any, Any] | None = None,
+    validation_loss: Node | None = None,
+    patience: int | None = None,
+    min_delta: float = 0.0,
+    seed: int = 0,
+    shuffle: bool = True,
+    progress: bool | None = None,
+) -> History:
+    """Train the parameters of `loss`'s graph by mini-batch gradient descent.
+
+    `data` maps inputs to arrays with one row per sample; `optimizer` defaults to Adam over
+    the graph's trainable parameters. ``accuracy=(scores, labels)`` adds accuracy metrics
+    (the argmax of the `scores` node against the `labels` input). With a `validation` set,
+    each epoch also records ``val_loss`` (and ``val_accuracy``): the value over the whole
+    validation set of `validation_loss` (default `loss`; pass the data loss to leave a
+    penalty out). With `patience`, training stops after `patience` epochs without a
+    validation loss lower than the best by more than `min_delta`, and the best epoch's
+    parameters are restored. The progress bar shows by default only when stderr (where it
+    is drawn) is a terminal; ``progress=False`` silences it.
+
+    Bad settings or data raise a `GateflowError` (`ConfigError`, `DataError`, `ShapeError`
+    ...), and an error during training restores the parameters and the optimizer state
+    that fit started from.
+    """
+    graph = loss.graph
+    epochs = positive_int(epochs, "epochs")
+    batch_size = positive_int(batch_size, "batch_size")
+    stopper = None
+    if patience is not None:
+        if validation is None:
+            raise ConfigError("early stopping (patience) watches the validation loss: pass validation=...")
+        stopper = _EarlyStopping(
+            positive_int(patience, "patience"), positive_number(min_delta, "min_delta", allow_zero=True)
+        )
+    arrays = _arrays(graph, data, "training data")
+    val_arrays = None if validation is None else _arrays(graph, validation, "validation data")
+    outputs = [loss]
+    if accuracy is not None:
+        scores, labels = graph[accuracy[0]], graph[accuracy[1]].name
+        if labels not in arrays:
+            raise ConfigError(f"accuracy=(scores, labels) needs the labels {labels!r} among the data's inputs.")
+        outputs.append(scores)
+    val_loss = loss if validation_loss is None else graph[validation_loss]
+    optimizer = optimizer if optimizer is not None else Adam(graph)
+    if optimizer.graph is not graph:
+        raise ConfigError("the optimizer updates the parameters of another graph than the loss's.")
+
+    start_params = {p.name: graph.value(p) for p in graph.parameters()}  # values are immutable
+    start_state = optimizer.checkpoint()
+    wrt, loss_name = optimizer.names, loss.name
+    rows = len(next(iter(arrays.values())))
+    rng = np.random.default_rng(seed)
+    history = History()
+    began = time.perf_counter()
+    bar = tqdm(total=epochs * -(-rows // batch_size), unit="batch", disable=not _show_progress(progress), file=sys.stderr)
+    try:
+        for epoch in range(1, epochs + 1):
+            bar.set_description(f"epoch {epoch}/{epochs}")
+            order = rng.permutation(rows) if shuffle else np.arange(rows)
+            total_loss, correct = 0.0, 0
+            for begin in range(0, rows, batch_size):
+                index = order[begin:begin + batch_size]
+                run = graph.forward({name: a[index] for name, a in arrays.items()}, outputs=outputs)
+                optimizer.step(run.backward(loss_name, wrt=wrt))
+                total_loss += float(run[loss_name]) * len(index)
+                if accuracy is not None:
+                    correct += _correct(run[scores], arrays[labels][index])
+                bar.update(1)
+            metrics = {"loss": total_loss / rows}
+            if accuracy is not None:
+                metrics["accuracy"] = correct / rows
+            if val_arrays is not None:
+                val = evaluate(val_loss, val_arrays, accuracy)
+                metrics.update({f"val_{key}": value for key, value in val.items()})
+            history.record(metrics)
+            bar.set_postfix({key.replace("accuracy", "acc"): f"{value:.4g}" for key, value in metrics.items()})
+            if stopper is not None and stopper.should_stop(epoch, metrics["val_loss"], graph, wrt):
+                history.stopped_early = epoch < epochs
+                break
+    except GateflowError:
+        for name, value in start_params.items():
+            graph.set_value(name, value)
+        optimizer.rollback(start_state)
+        raise
+    finally:
+        bar.close()
+    if stopper is not None:
+        history.best_epoch = stopper.best_epoch
+        for name, value in stopper.best_params.items():
+            graph.set_value(name, value)
+    history.seconds = time.perf_counter() - began
+    return history
