@@ -178,20 +178,19 @@ class Graph:
                 f"gate {gate.name!r} ({type(gate).__name__}) takes {gate.arity} input(s) but "
                 f"was given {len(inputs)}{f' for node {name!r}' if name else ''}."
             )
-        operands = [
-            x if type(x) is Node and x.graph is self else self._operand(x, gate, name)
+        sources = [
+            x.name if type(x) is Node and x.graph is self else self._operand(x, gate, name)
             for x in inputs
         ]
         node_name = self._new_name(name, prefix=gate.name)
         # Everything is checked: from here on the graph changes.
-        input_names = tuple([x.name if type(x) is Node else self._number_node(x) for x in operands])
-        node = self._add(node_name, kind="gate", gate=gate, inputs=input_names)
-        slots: dict[str, tuple[int, ...]] = {}
-        for slot, source in enumerate(input_names):
-            slots[source] = slots.get(source, ()) + (slot,)
-        for source, source_slots in slots.items():
-            self.nx.add_edge(source, node_name, slots=source_slots)
-        return node
+        sources = tuple([s if type(s) is str else self._number_node(s) for s in sources])
+        self.nx.add_node(node_name, kind="gate", gate=gate, inputs=sources)
+        for source in dict.fromkeys(sources):
+            slots = tuple([slot for slot, s in enumerate(sources) if s == source])
+            self.nx.add_edge(source, node_name, slots=slots)
+        self._changed()
+        return self._handle(node_name)
 
     def replace_input(self, node: Node | str, slot: int, new_input: Node | str) -> None:
         """Rewire argument `slot` of gate `node` to `new_input`, refusing a cycle."""
@@ -244,18 +243,17 @@ class Graph:
             raise GraphError(f"cannot build gate {gate_class.name!r} with {params}: {exc}") from exc
 
     def _operand(self, x: Any, gate: Gate, node_name: str | None) -> Any:
-        """A node handle of this graph, or a converted constant value."""
-        where = f"gate {gate.name!r}" + (f" (node {node_name!r})" if node_name else "")
+        """The name of a node of this graph, or a number/array converted to a constant value."""
         if isinstance(x, Node):
             if x.graph is not self:
                 raise GraphError(
-                    f"node {x.name!r} belongs to another graph; {where} can only take nodes "
-                    "of its own graph."
+                    f"node {x.name!r} belongs to another graph; {_where(gate, node_name)} can "
+                    "only take nodes of its own graph."
                 )
-            return x
+            return x.name
         if isinstance(x, str):
-            return self[x]
-        return self._convert(x, f"an input of {where}")
+            return self[x].name
+        return self._convert(x, f"an input of {_where(gate, node_name)}")
 
     @staticmethod
     def _convert(value: Any, what: str) -> Any:
@@ -474,3 +472,8 @@ class Graph:
             return 0  # not needed for the requested outputs
         values[slot] = self._feed_value(name, value)
         return int(kind == "input")
+
+
+def _where(gate: Gate, node_name: str | None) -> str:
+    """"gate 'mul' (node 'f')", for messages."""
+    return f"gate {gate.name!r}" + (f" (node {node_name!r})" if node_name else "")
