@@ -9,8 +9,11 @@
 """
 
 from gateflow.errors import (
+    AnomalyError,
     ArityError,
+    ConfigError,
     CycleError,
+    DataError,
     DuplicateNameError,
     FeedError,
     FileFormatError,
@@ -19,15 +22,23 @@ from gateflow.errors import (
     GradientCheckError,
     GraphError,
     PluginError,
+    RenderError,
     ShapeError,
+    TrainingError,
     UnknownGateError,
     UnknownNodeError,
 )
+from gateflow.explain import explain
+from gateflow.export import render, to_dot
 from gateflow.gate import Gate
 from gateflow.gates import *  # noqa: F403 - the built-in gate classes
 from gateflow.gradcheck import GradcheckReport, gradcheck
 from gateflow.graph import Graph, Node
+from gateflow.graphfile import load, save
 from gateflow.hookspecs import hookimpl, hookspec
+from gateflow.initializers import he_normal, he_uniform, xavier_normal, xavier_uniform
+from gateflow.losses import binary_cross_entropy, l2, mse, multiclass_hinge, softmax_cross_entropy
+from gateflow.nn import MLP, Dense, dense, mlp
 from gateflow.ops import (
     abs,
     apply,
@@ -45,20 +56,9 @@ from gateflow.ops import (
     tanh,
     transpose,
 )
-from gateflow.run import Gradients, Run
-
-__version__ = "0.1.0"
-
-# Training: layers, losses, optimizers and the training loop.
-from gateflow.errors import ConfigError, DataError, TrainingError
-from gateflow.initializers import he_normal, he_uniform, xavier_normal, xavier_uniform
-from gateflow.losses import binary_cross_entropy, l2, mse, multiclass_hinge, softmax_cross_entropy
-from gateflow.nn import MLP, Dense, dense, mlp
 from gateflow.optim import SGD, Adam, Optimizer, make_optimizer
+from gateflow.registry import register_plugin, unregister_plugin
+from gateflow.run import Gradients, Run
 from gateflow.train import History, evaluate, fit, predict
 
-# Plugins, drawing, graph files and explanations.
-from gateflow.errors import AnomalyError, RenderError
-from gateflow.explain import explain
-from gateflow.export import render, to_dot
-from gateflow.graphfile import load, save
+__version__ = "0.1.0"

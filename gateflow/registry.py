@@ -53,7 +53,6 @@ class Registry:
             impl.function(register=lambda cls, plugin=impl.plugin_name: self._add_gate(cls, plugin))
         for impl in manager.hook.register_exporters.get_hookimpls():
             impl.function(register=partial(self._add_exporter, plugin=impl.plugin_name))
-        manager.hook.configure(manager=manager)
 
     def _add_gate(self, gate_class: Any, plugin: str) -> None:
         check_gate_class(gate_class, plugin)
@@ -192,6 +191,7 @@ def make_plugin_manager() -> pluggy.PluginManager:
             manager.load_setuptools_entrypoints(hookspecs.PROJECT, name=name)
     except Exception as exc:
         raise PluginError(f"a gateflow plugin failed to load: {exc!r}") from exc
+    manager.hook.configure(manager=manager)
     return manager
 
 
@@ -215,23 +215,32 @@ def reload() -> Registry:
     return registry()
 
 
-def add_observer(observer: object, name: str) -> None:
-    """Register an object implementing observation hooks, e.g. a profiler, as plugin `name`.
+def register_plugin(plugin: object, name: str) -> None:
+    """Register a plugin module or object at run time, as plugin `name`.
 
-    Plans compiled from now on call it; graphs recompile their plans on their next run.
+    It takes effect at once, exactly as if an entry point had loaded it: its gates and
+    exporters are registered (and checked), and its observation hooks are called by the
+    plans compiled from now on (graphs recompile on their next run).
     """
-    global generation
+    global _registry, generation
     manager = registry().manager
     if manager.get_plugin(name) is not None:
-        raise PluginError(f"a plugin named {name!r} is already registered; remove it first.")
-    manager.register(observer, name=name)
+        raise PluginError(f"a plugin named {name!r} is already registered; unregister it first.")
+    manager.register(plugin, name=name)
+    try:
+        _registry = Registry(manager)
+    except PluginError:
+        manager.unregister(name=name)
+        _registry = Registry(manager)
+        raise
     generation += 1
 
 
-def remove_observer(name: str) -> None:
-    """Unregister the observer `add_observer` registered as `name` (no-op if absent)."""
-    global generation
+def unregister_plugin(name: str) -> None:
+    """Remove the plugin registered as `name` (a no-op if there is none)."""
+    global _registry, generation
     manager = registry().manager
     if manager.get_plugin(name) is not None:
         manager.unregister(name=name)
+        _registry = Registry(manager)
         generation += 1

@@ -180,13 +180,13 @@ class Plan:
                         break
             on_path = [a and b for a, b in zip(influences, depends)]
         steps = []
-        for out, gate, ins in reversed(self.steps):
+        for (out, gate, ins), (_, _, fetch, unary) in zip(reversed(self.steps), reversed(self.forward_steps)):
             if on_path[out]:
                 needed = tuple(map(on_path.__getitem__, ins))
                 backward = gate.backward
-                if _takes_needs(type(gate)) and not all(needed):
+                if not all(needed) and _takes_needs(type(gate)):
                     backward = partial(backward, needs=needed)
-                steps.append((out, backward, itemgetter(*ins), len(ins) == 1, ins, needed))
+                steps.append((out, backward, fetch, unary, ins, needed))
         return BackwardPlan(tuple(steps), influences)
 
     def run_backward(self, values: list[Any], plan: BackwardPlan, output: int, seed: Any) -> list[Any]:

@@ -17,7 +17,7 @@ from plugin_support import CUBE_SOURCE, fresh_registry, install_plugin  # noqa: 
 import gateflow as gf
 from gateflow import cli, hookspecs
 from gateflow.errors import GradientCheckError, PluginError, UnknownGateError
-from gateflow.registry import BUILTIN_MODULES, Registry, add_observer, make_plugin_manager, registry, remove_observer
+from gateflow.registry import BUILTIN_MODULES, Registry, register_plugin, make_plugin_manager, registry, unregister_plugin
 from gateflow.testing import check_gate
 
 ROOT = Path(__file__).parents[1]
@@ -286,12 +286,12 @@ def test_observers_see_every_gate_call_in_order_and_stop_when_removed(fresh_regi
     g, f, feeds = circuit()
     g.forward(feeds)  # compiled without observers first
     spy = Spy()
-    add_observer(spy, "spy")
+    register_plugin(spy, "spy")
     try:
         g.forward(feeds).backward(f)
         assert g.plan().observe_forward is not None
     finally:
-        remove_observer("spy")
+        unregister_plugin("spy")
     assert spy.calls == [
         ("forward_start", "q", ("x", "y")),
         ("forward", "q", "add", [-2.0, 5.0], 3.0),
@@ -334,12 +334,12 @@ def test_an_observer_error_stops_the_run_unchanged(fresh_registry):
             if node == "f":
                 raise gf.GateflowError("stopped at f")
 
-    add_observer(Stop(), "stop")
+    register_plugin(Stop(), "stop")
     g, _, feeds = circuit()
     with pytest.raises(gf.GateflowError, match="^stopped at f$"):
         g.forward(feeds)
     with pytest.raises(PluginError, match="already registered"):
-        add_observer(Stop(), "stop")
+        register_plugin(Stop(), "stop")
 
 
 # -- check_gate ------------------------------------------------------------------------------
@@ -390,7 +390,51 @@ def test_plain_runs_never_reach_the_observed_code(fresh_registry, monkeypatch):
     g, f, feeds = circuit()
     grads = g.forward(feeds).backward(f)
     assert (grads["x"], grads["y"], grads["z"]) == (-4.0, -4.0, 3.0)
-    add_observer(Spy(), "spy")
+    register_plugin(Spy(), "spy")
     with pytest.raises(gf.GateflowError, match="observed code ran"):
         g.forward(feeds).backward(f)
-    remove_observer("spy")
+    unregister_plugin("spy")
+
+
+def test_a_plugin_registered_at_run_time_adds_its_gates_at_once():
+    import types
+
+    class Softsign(gf.Gate):
+        """f(x) = x / (1 + |x|); local gradient 1 / (1 + |x|)²."""
+
+        name, arity = "softsign_rt", 1
+
+        def forward(self, x):
+            return x / (1 + np.abs(x))
+
+        def backward(self, grad, out, x):
+            return (grad / (1 + np.abs(x)) ** 2,)
+
+    plugin = types.SimpleNamespace(register_gates=gf.hookimpl(lambda register: register(Softsign)))
+    register_plugin(plugin, "softsign-plugin")
+    try:
+        g = gf.Graph()
+        x = g.input("x")
+        s = g.gate("softsign_rt", x)
+        assert g.forward({"x": 1.0})[s] == 0.5
+        gf.gradcheck(g, {"x": [0.3, -2.0]}, s)
+    finally:
+        unregister_plugin("softsign-plugin")
+    with pytest.raises(gf.UnknownGateError):
+        gf.Graph().gate("softsign_rt", 1.0)
+
+
+def test_a_plugin_breaking_the_contract_at_run_time_is_refused_and_not_kept():
+    import types
+
+    class NoBackward(gf.Gate):
+        name, arity = "no_backward_rt", 1
+
+        def forward(self, x):
+            return x
+
+    plugin = types.SimpleNamespace(register_gates=gf.hookimpl(lambda register: register(NoBackward)))
+    with pytest.raises(gf.PluginError, match="bad-plugin.*backward"):
+        register_plugin(plugin, "bad-plugin")
+    assert registry().manager.get_plugin("bad-plugin") is None
+    assert "no_backward_rt" not in registry().gates

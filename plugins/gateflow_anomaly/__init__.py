@@ -22,7 +22,7 @@ import numpy as np
 
 from gateflow.errors import AnomalyError
 from gateflow.hookspecs import hookimpl
-from gateflow.registry import add_observer, registry, remove_observer
+from gateflow.registry import register_plugin, registry, unregister_plugin
 from gateflow.table import format_value
 
 NAME = "anomaly-detector"
@@ -82,12 +82,12 @@ class AnomalyDetector:
 def enable() -> None:
     """Switch the detector on (no-op if it is on)."""
     if registry().manager.get_plugin(NAME) is None:
-        add_observer(AnomalyDetector(), NAME)
+        register_plugin(AnomalyDetector(), NAME)
 
 
 def disable() -> None:
     """Switch the detector off (no-op if it is off)."""
-    remove_observer(NAME)
+    unregister_plugin(NAME)
 
 
 def is_enabled() -> bool:

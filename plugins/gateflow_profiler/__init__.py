@@ -22,7 +22,7 @@ from time import perf_counter
 from typing import Iterator
 
 from gateflow.hookspecs import hookimpl
-from gateflow.registry import add_observer, remove_observer
+from gateflow.registry import register_plugin, unregister_plugin
 from gateflow.table import format_rows
 
 ENV = "GATEFLOW_PROFILE"
@@ -108,11 +108,11 @@ def profile() -> Iterator[Profiler]:
     """Profile the gate calls made inside the ``with`` block."""
     profiler = Profiler()
     name = f"profiler-{id(profiler)}"
-    add_observer(profiler, name)
+    register_plugin(profiler, name)
     try:
         yield profiler
     finally:
-        remove_observer(name)
+        unregister_plugin(name)
 
 
 @hookimpl
