@@ -1,6 +1,9 @@
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from gateflow import registry
 
 settings.register_profile(
     "gateflow",
@@ -9,3 +12,12 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("gateflow")
+
+
+@pytest.fixture
+def fresh_registry(monkeypatch):
+    """Undo the test's environment / sys.path changes, then rebuild the plugin registry."""
+    registry.reload()
+    yield registry
+    monkeypatch.undo()
+    registry.reload()

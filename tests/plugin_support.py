@@ -1,5 +1,5 @@
-"""Shared helpers for the plugin tests: a registry rebuilt around each test, and plugin
-distributions made on the fly (a module plus a real ``*.dist-info`` with entry points)."""
+"""Shared helpers for the plugin tests: plugin distributions made on the fly (a module plus
+a real ``*.dist-info`` with entry points)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
 
-from gateflow import registry
-
-
-@pytest.fixture
-def fresh_registry(monkeypatch):
-    """Undo the test's environment / sys.path changes, then rebuild the registry."""
-    registry.reload()
-    yield registry
-    monkeypatch.undo()
-    registry.reload()
 
 
 def install_plugin(monkeypatch, root: Path, module: str, source: str, entry: str | None = None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from plugin_support import fresh_registry  # noqa: F401
 
 import gateflow as gf
 from gateflow.errors import AnomalyError

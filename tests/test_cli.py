@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gateflow.cli import main
+from example_scripts import WORKED_EXAMPLES
 
 SVG_TEXT = "{http://www.w3.org/2000/svg}text"
 CIRCUIT = """
@@ -187,7 +188,7 @@ def test_the_installed_console_script_runs():
     assert "mul" in done.stdout and "gateflow.gates" in done.stdout
 
 
-EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("0*.py"))
+EXAMPLES = WORKED_EXAMPLES
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])

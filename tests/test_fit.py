@@ -1,23 +1,14 @@
 """The training loop: worked example 3, regression, reproducibility, early stopping,
 progress bar, plots, and bad input refused with the parameters untouched."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import gateflow as gf
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from example_scripts import load_example
 
 
 def test_two_layer_network_reproduces_the_published_numbers():

@@ -166,7 +166,7 @@ def test_cycle_made_behind_the_builders_back_is_reported_with_its_nodes():
     g = gf.Graph()
     x = g.input("x")
     a = g.gate("neg", x, name="a")
-    b = g.gate("neg", a, name="b")
+    g.gate("neg", a, name="b")
     g.nx.add_edge("b", "a")  # bypasses the builder, e.g. a hand-edited graph
     with pytest.raises(gf.CycleError, match="a -> b -> a|b -> a -> b"):
         g.forward({"x": 1.0})

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from plugin_support import CUBE_SOURCE, fresh_registry, install_plugin  # noqa: F401
+from plugin_support import CUBE_SOURCE, install_plugin
 
 import gateflow as gf
 from gateflow.errors import CycleError, FileFormatError, UnknownGateError
 from gateflow.targets import load_target
+from example_scripts import WORKED_EXAMPLES
 
-EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("0*.py"))
+EXAMPLES = WORKED_EXAMPLES
 
 
 def assert_same_results(original, loaded, feeds, output):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pluggy
 import pytest
-from plugin_support import CUBE_SOURCE, fresh_registry, install_plugin  # noqa: F401
+from plugin_support import CUBE_SOURCE, install_plugin
 
 import gateflow as gf
 from gateflow import cli, hookspecs

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from plugin_support import fresh_registry  # noqa: F401
 
 import gateflow as gf
 from gateflow_profiler import profile

@@ -1,20 +1,11 @@
 """The training examples run from the command line and give their stated results
 (the slow ones with fewer epochs)."""
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def example(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from example_scripts import load_example as example
 
 
 def test_two_layer_network_prints_the_published_numbers(capsys):

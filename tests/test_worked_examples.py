@@ -1,24 +1,16 @@
 """The published worked examples, reproduced by the scripts in examples/ (rel 1e-6)."""
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import gateflow as gf
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from example_scripts import WORKED_EXAMPLES
+from example_scripts import load_example as load
+
 REL = 1e-6
-
-
-def load(stem):
-    path = next(EXAMPLES.glob(f"{stem}_*.py"))
-    spec = importlib.util.spec_from_file_location(f"example_{stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def forward_backward(module_build):
@@ -116,7 +108,7 @@ def test_08_losses_with_l2_pass_gradient_check(kind):
     np.testing.assert_allclose(lam_grad, 2 * graph.value("W"))  # d ΣW² / dW = 2W
 
 
-@pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES.glob("0*.py")))
+@pytest.mark.parametrize("script", [p.name for p in WORKED_EXAMPLES])
 def test_every_example_script_runs(script, capsys, monkeypatch):
     monkeypatch.setattr(sys, "argv", [script])
     module = load(script.split("_")[0])
