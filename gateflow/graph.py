@@ -8,7 +8,7 @@ moment they happen and then leaves the graph as it was.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import networkx as nx
 import numpy as np
@@ -74,29 +74,29 @@ class Node:
             return f"<Node {self.name!r} = {self.gate.name}({args})>"
         return f"<{self.kind} {self.name!r}>"
 
-    def __add__(self, other): return self.graph.gate(_ADD, self, other)
-    def __radd__(self, other): return self.graph.gate(_ADD, other, self)
-    def __sub__(self, other): return self.graph.gate(_SUB, self, other)
-    def __rsub__(self, other): return self.graph.gate(_SUB, other, self)
-    def __mul__(self, other): return self.graph.gate(_MUL, self, other)
-    def __rmul__(self, other): return self.graph.gate(_MUL, other, self)
-    def __truediv__(self, other): return self.graph.gate(_DIV, self, other)
-    def __matmul__(self, other): return self.graph.gate(_MATMUL, self, other)
-    def __rmatmul__(self, other): return self.graph.gate(_MATMUL, other, self)
-    def __neg__(self): return self.graph.gate(_NEG, self)
+    def __add__(self, other): return self.graph.add_gate(_ADD, (self, other))
+    def __radd__(self, other): return self.graph.add_gate(_ADD, (other, self))
+    def __sub__(self, other): return self.graph.add_gate(_SUB, (self, other))
+    def __rsub__(self, other): return self.graph.add_gate(_SUB, (other, self))
+    def __mul__(self, other): return self.graph.add_gate(_MUL, (self, other))
+    def __rmul__(self, other): return self.graph.add_gate(_MUL, (other, self))
+    def __truediv__(self, other): return self.graph.add_gate(_DIV, (self, other))
+    def __matmul__(self, other): return self.graph.add_gate(_MATMUL, (self, other))
+    def __rmatmul__(self, other): return self.graph.add_gate(_MATMUL, (other, self))
+    def __neg__(self): return self.graph.add_gate(_NEG, (self,))
 
     def __rtruediv__(self, other):
         if isinstance(other, (int, float)) and other == 1:
-            return self.graph.gate(_RECIPROCAL, self)
-        return self.graph.gate(_DIV, other, self)
+            return self.graph.add_gate(_RECIPROCAL, (self,))
+        return self.graph.add_gate(_DIV, (other, self))
 
     def __pow__(self, exponent):
         if isinstance(exponent, (int, float)):
             return self.graph.gate(G.PowerGate(exponent=float(exponent)), self)
-        return self.graph.gate(_POW, self, exponent)
+        return self.graph.add_gate(_POW, (self, exponent))
 
     def __rpow__(self, base):
-        return self.graph.gate(_POW, base, self)
+        return self.graph.add_gate(_POW, (base, self))
 
     @property
     def T(self) -> Node:
@@ -173,6 +173,11 @@ class Graph:
         """
         if params or not isinstance(gate, Gate):
             gate = self._make_gate(gate, params)
+        return self.add_gate(gate, inputs, name)
+
+    def add_gate(self, gate: Gate, inputs: Sequence[Any], name: str | None = None) -> Node:
+        """Add a node applying the Gate instance `gate` to a sequence of `inputs` (what `gate()`
+        and the operators do once the gate is built); everything is checked before anything changes."""
         if len(inputs) != gate.arity:
             raise ArityError(
                 f"gate {gate.name!r} ({type(gate).__name__}) takes {gate.arity} input(s) but "
@@ -186,9 +191,13 @@ class Graph:
         # Everything is checked: from here on the graph changes.
         sources = tuple([s if type(s) is str else self._number_node(s) for s in sources])
         self.nx.add_node(node_name, kind="gate", gate=gate, inputs=sources)
-        for source in dict.fromkeys(sources):
-            slots = tuple([slot for slot, s in enumerate(sources) if s == source])
-            self.nx.add_edge(source, node_name, slots=slots)
+        if len(sources) == len(set(sources)):  # the usual case: each input feeds one slot
+            for slot, source in enumerate(sources):
+                self.nx.add_edge(source, node_name, slots=(slot,))
+        else:
+            for source in dict.fromkeys(sources):
+                slots = tuple([slot for slot, s in enumerate(sources) if s == source])
+                self.nx.add_edge(source, node_name, slots=slots)
         self._changed()
         return self._handle(node_name)
 

@@ -19,7 +19,7 @@ def apply(gate: Gate, *operands: Any, name: str | None = None) -> Node:
     """Add `gate` applied to `operands` to the graph of the first operand that is a node."""
     for operand in operands:
         if type(operand) is Node:
-            return operand.graph.gate(gate, *operands, name=name)
+            return operand.graph.add_gate(gate, operands, name)
     raise GraphError(
         f"gate {gate.name!r} needs at least one graph node among its inputs, got "
         f"{operands!r}; create one with graph.input(...) or graph.param(...)."
