@@ -445,8 +445,8 @@ class Graph:
                 if slot is None:
                     fed += self._feed_other(plan, values, key, value)
                 else:
+                    fed += values[slot] is None  # an input fed twice (name and handle) counts once
                     values[slot] = np.float64(value) if type(value) is float else self._feed_value(key, value)
-                    fed += 1
         missing = fed != len(plan.inputs) and [n for n, i in plan.inputs.items() if values[i] is None]
         if missing:
             raise FeedError(
@@ -479,8 +479,9 @@ class Graph:
         slot = plan.slot.get(name)
         if slot is None:
             return 0  # not needed for the requested outputs
+        first = kind == "input" and values[slot] is None
         values[slot] = self._feed_value(name, value)
-        return int(kind == "input")
+        return int(first)
 
 
 def _where(gate: Gate, node_name: str | None) -> str:

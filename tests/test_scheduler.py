@@ -233,3 +233,9 @@ def test_gates_that_accept_needs_skip_unwanted_gradients():
     np.testing.assert_array_equal(run.backward(loss, wrt=[W])[W], np.full((3, 2), 4.0))
     np.testing.assert_array_equal(run.backward(loss)[X], np.tile([1.0, 5.0, 9.0], (4, 1)))
     assert seen == [(False, True), (True, True)]
+
+
+def test_an_input_fed_twice_does_not_hide_a_missing_one():
+    g, x, y, z, q, f = circuit()
+    with pytest.raises(gf.FeedError, match="'y'"):
+        g.forward({x: 1.0, "x": 2.0}, outputs=[q])  # q needs x and y; x counted once
