@@ -3,13 +3,16 @@ backward, in seconds and peak memory. No recursion-limit change is made or neede
 
 Reference, measured in the same run: building the same DAG (same nodes, edges and
 attributes) directly in networkx and sorting it topologically, i.e. what storing the graph
-in networkx costs before any gate runs.
+in networkx costs before any gate runs. Each side runs in a fresh Python process, so that
+neither inherits the other's heap.
 
 Run: .venv/bin/python benchmarks/bench_chain.py [--gates N]
 """
 
 import argparse
+import json
 import resource
+import subprocess
 import sys
 import time
 
@@ -63,12 +66,23 @@ def chain(gates: int) -> dict:
     }
 
 
+def _in_fresh_process(part: str, gates: int) -> dict:
+    command = [sys.executable, __file__, "--part", part, "--gates", str(gates)]
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--gates", type=int, default=1_000_000)
-    gates = parser.parse_args(argv).gates
-    result = chain(gates)
-    result["networkx_s"] = networkx_floor(gates // 3)
+    parser.add_argument("--part", choices=("chain", "networkx"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.part == "chain":
+        print(json.dumps(chain(args.gates)))
+        return {}
+    if args.part == "networkx":
+        print(json.dumps({"networkx_s": networkx_floor(args.gates // 3)}))
+        return {}
+    result = _in_fresh_process("chain", args.gates) | _in_fresh_process("networkx", args.gates)
     print(
         f"(b) chain of {result['gates']:,} gates ({result['nodes']:,} nodes): build {result['build_s']:.1f} s, "
         f"forward {result['forward_s']:.1f} s, backward {result['backward_s']:.1f} s, "
