@@ -12,7 +12,7 @@ import numpy as np
 from scipy.special import expit
 
 import gateflow as gf
-from common import median_seconds, one_blas_thread
+from common import interleaved_medians, one_blas_thread
 
 NAMES = ("w0", "x0", "w1", "x1", "w2")
 
@@ -101,9 +101,10 @@ def main(iterations: int = 20_000) -> dict:
     data = [dict(zip(NAMES, map(float, rng.standard_normal(5)))) for _ in range(iterations)]
     g, f = build()
     per_iteration = lambda seconds: seconds / iterations * 1e6  # noqa: E731
-    ours = per_iteration(median_seconds(lambda: gateflow_loop(g, f, data), repeats=5))
-    hand = per_iteration(median_seconds(lambda: numpy_loop(data), repeats=5))
-    engine = per_iteration(median_seconds(lambda: scalar_engine_loop(data), repeats=5))
+    ours, hand, engine = map(per_iteration, interleaved_medians(
+        [lambda: gateflow_loop(g, f, data), lambda: numpy_loop(data), lambda: scalar_engine_loop(data)],
+        repeats=5,
+    ))
     print(f"(a) sigmoid neuron, forward + backward, {iterations:,} fresh inputs:")
     print(f"    gateflow              {ours:6.2f} µs/iteration")
     print(f"    recursive scalar engine {engine:6.2f} µs/iteration  (gateflow / engine = {ours / engine:.2f})")

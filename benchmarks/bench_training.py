@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 import gateflow as gf
+from bench_mlp import numpy_step
 from common import one_blas_thread
 from gateflow import digits
 
@@ -35,22 +36,9 @@ def numpy_epoch(p, X, y, optimizer, seed=0):
     for begin in range(0, len(X), BATCH):
         index = order[begin:begin + BATCH]
         xb, yb = X[index], y[index].astype(np.intp)
-        rows = np.arange(len(yb))
-        a1 = np.tanh(xb @ p["W1"] + p["b1"])
-        a2 = np.tanh(a1 @ p["W2"] + p["b2"])
-        scores = a2 @ p["W3"] + p["b3"]
-        shifted = scores - scores.max(axis=1, keepdims=True)
-        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        total += -logp[rows, yb].mean() * len(yb)
+        loss, grads, scores = numpy_step(p, xb, yb)
+        total += loss * len(yb)
         correct += int(np.count_nonzero(np.argmax(scores, axis=1) == yb))
-        dz = np.exp(logp)
-        dz[rows, yb] -= 1.0
-        dz /= len(yb)
-        grads = {"W3": a2.T @ dz, "b3": dz.sum(0)}
-        d2 = (dz @ p["W3"].T) * (1.0 - a2 * a2)
-        grads.update(W2=a1.T @ d2, b2=d2.sum(0))
-        d1 = (d2 @ p["W2"].T) * (1.0 - a1 * a1)
-        grads.update(W1=xb.T @ d1, b1=d1.sum(0))
         state["t"] += 1
         for k, g in grads.items():
             if optimizer == "sgd":

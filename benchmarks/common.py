@@ -1,4 +1,4 @@
-"""Timing helpers shared by the benchmarks: medians of repeated runs, measured in one process."""
+"""Timing helpers shared by the benchmarks: medians of interleaved repeated runs, in one process."""
 
 import functools
 import statistics
@@ -7,15 +7,17 @@ import time
 from threadpoolctl import threadpool_limits
 
 
-def median_seconds(function, repeats: int = 7, number: int = 1) -> float:
-    """The median over `repeats` of the time one call of `function` takes (averaged over `number`)."""
-    times = []
+def interleaved_medians(functions, repeats: int = 9, number: int = 1) -> list[float]:
+    """The median seconds per call of each function, timed in turns (A, B, C, A, B, C, ...)
+    so that a change in the machine's load hits every side alike."""
+    times = [[] for _ in functions]
     for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            function()
-        times.append((time.perf_counter() - start) / number)
-    return statistics.median(times)
+        for function, samples in zip(functions, times):
+            start = time.perf_counter()
+            for _ in range(number):
+                function()
+            samples.append((time.perf_counter() - start) / number)
+    return [statistics.median(samples) for samples in times]
 
 
 def one_blas_thread(function):

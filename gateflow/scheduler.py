@@ -232,7 +232,8 @@ class Plan:
 
     def reduce_to_shape(self, grad: Any, shape: tuple[int, ...], out: int, i: int) -> Any:
         """Reduce a gradient to its input's shape by summing over broadcast axes."""
-        grad = np.asarray(grad, dtype=np.result_type(grad, np.float64))
+        if type(grad) is not np.ndarray or grad.dtype.kind != "f":
+            grad = np.asarray(grad, dtype=np.result_type(grad, np.float64))
         extra = grad.ndim - len(shape)
         if extra > 0:
             grad = grad.sum(axis=tuple(range(extra)))
