@@ -16,7 +16,7 @@ import numpy as np
 import gateflow as gf
 from bench_mlp import numpy_step
 from common import one_blas_thread
-from gateflow import digits
+from gateflow.training import digits
 
 SIZES, BATCH, LR = (64, 128, 64, 10), 64, {"sgd": 0.1, "adam": 1e-3}
 

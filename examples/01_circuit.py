@@ -7,7 +7,7 @@ Expected: q = 3, f = -12; gradients x -4, y -4, z 3, q -4, f 1.
 """
 
 import gateflow as gf
-from gateflow.example import main
+from gateflow.learn.example import main
 
 
 def build():

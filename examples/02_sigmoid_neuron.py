@@ -9,8 +9,8 @@ Expected: f = 0.7310585786; d/dw = [-0.1966, -0.3932, 0.1966], d/dx = [0.3932, -
 """
 
 import gateflow as gf
-from gateflow.example import main, run_example
-from gateflow.table import format_table
+from gateflow.learn.example import main, run_example
+from gateflow.learn.table import format_table
 
 FEEDS = {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
 

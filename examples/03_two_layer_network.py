@@ -15,8 +15,8 @@ output weights: that is not gradient descent on one forward pass.)
 import argparse
 
 import gateflow as gf
-from gateflow.example import run_example
-from gateflow.table import format_table
+from gateflow.learn.example import run_example
+from gateflow.learn.table import format_table
 
 WEIGHTS = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55}
 LEARNING_RATE = 0.5

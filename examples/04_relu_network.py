@@ -12,7 +12,7 @@ w2 is a1 (a multiply gate switches), so the chain rule gives 4.
 """
 
 import gateflow as gf
-from gateflow.example import main
+from gateflow.learn.example import main
 
 
 def build():

@@ -12,7 +12,7 @@ x·y and the final sum, so df/dx = 2·y + 1 = -7.
 """
 
 import gateflow as gf
-from gateflow.example import main
+from gateflow.learn.example import main
 
 
 def build():

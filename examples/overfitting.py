@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 
 import gateflow as gf
-from gateflow import digits
-from gateflow.plots import new_figure, save_figure
+from gateflow.training import digits
+from gateflow.training.plots import new_figure, save_figure
 
 RUNS = {"plain": {}, "L2 λ=0.01": {"lam": 0.01}, "early stopping": {"patience": 10}}
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 
-from gateflow import digits
+from gateflow.training import digits
 
 
 def main(argv: list[str] | None = None) -> digits.DigitsResult:

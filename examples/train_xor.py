@@ -21,7 +21,7 @@ import numpy as np
 from scipy.special import expit
 
 import gateflow as gf
-from gateflow.plots import new_figure, save_figure
+from gateflow.training.plots import new_figure, save_figure
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])

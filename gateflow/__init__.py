@@ -28,18 +28,18 @@ from gateflow.errors import (
     UnknownGateError,
     UnknownNodeError,
 )
-from gateflow.explain import explain
-from gateflow.export import render, to_dot
-from gateflow.gate import Gate
+from gateflow.learn.explain import explain
+from gateflow.files.export import render, to_dot
+from gateflow.gates.base import Gate
 from gateflow.gates import *  # noqa: F403 - the built-in gate classes
-from gateflow.gradcheck import GradcheckReport, gradcheck
-from gateflow.graph import Graph, Node
-from gateflow.graphfile import load, save
+from gateflow.engine.gradcheck import GradcheckReport, gradcheck
+from gateflow.engine.graph import Graph, Node
+from gateflow.files.graphfile import load, save
 from gateflow.hookspecs import hookimpl, hookspec
-from gateflow.initializers import he_normal, he_uniform, xavier_normal, xavier_uniform
-from gateflow.losses import binary_cross_entropy, l2, mse, multiclass_hinge, softmax_cross_entropy
-from gateflow.nn import MLP, Dense, dense, mlp
-from gateflow.ops import (
+from gateflow.training.initializers import he_normal, he_uniform, xavier_normal, xavier_uniform
+from gateflow.training.losses import binary_cross_entropy, l2, mse, multiclass_hinge, softmax_cross_entropy
+from gateflow.training.layers import MLP, Dense, dense, mlp
+from gateflow.engine.ops import (
     abs,
     apply,
     exp,
@@ -56,9 +56,9 @@ from gateflow.ops import (
     tanh,
     transpose,
 )
-from gateflow.optim import SGD, Adam, Optimizer, make_optimizer
+from gateflow.training.optimizers import SGD, Adam, Optimizer, make_optimizer
 from gateflow.registry import register_plugin, unregister_plugin
-from gateflow.run import Gradients, Run
-from gateflow.train import History, evaluate, fit, predict
+from gateflow.engine.run import Gradients, Run
+from gateflow.training.fit import History, evaluate, fit, predict
 
 __version__ = "0.1.0"

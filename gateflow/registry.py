@@ -18,9 +18,9 @@ import pluggy
 
 from gateflow import hookspecs
 from gateflow.errors import PluginError, UnknownGateError
-from gateflow.gate import Gate
+from gateflow.gates.base import Gate
 
-BUILTIN_MODULES = ("gateflow.gates", "gateflow.graphfile", "gateflow.commands", "gateflow.train_cli")
+BUILTIN_MODULES = ("gateflow.gates", "gateflow.files.graphfile", "gateflow.cli.commands", "gateflow.cli.train")
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateflow.gate import Gate
-from gateflow.gradcheck import GradcheckReport, gradcheck
-from gateflow.graph import Graph
+from gateflow.gates.base import Gate
+from gateflow.engine.gradcheck import GradcheckReport, gradcheck
+from gateflow.engine.graph import Graph
 from gateflow.registry import check_gate_class
 
 
@@ -21,7 +21,7 @@ def check_gate(gate_class: type[Gate], *sample_inputs: Any, **gate_params: Any) 
 
     Builds ``gate_class(**gate_params)`` on one input per sample (as many as its arity),
     then compares its backward with numerical derivatives for every input through
-    `gateflow.gradcheck`. Returns the report; raises `PluginError` for a contract breach,
+    `gateflow.engine.gradcheck`. Returns the report; raises `PluginError` for a contract breach,
     `ArityError` for the wrong number of samples, `GradientCheckError` when they disagree.
     """
     check_gate_class(gate_class, plugin=f"{gate_class.__module__} (check_gate)")

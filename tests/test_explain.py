@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import gateflow as gf
-from gateflow.demo import run_demo
+from gateflow.learn.demo import run_demo
 
 
 def test_the_smallest_circuit_is_explained_wire_by_wire():

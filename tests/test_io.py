@@ -11,7 +11,7 @@ from plugin_support import CUBE_SOURCE, install_plugin
 
 import gateflow as gf
 from gateflow.errors import CycleError, FileFormatError, UnknownGateError
-from gateflow.targets import load_target
+from gateflow.cli.targets import load_target
 from example_scripts import WORKED_EXAMPLES
 
 EXAMPLES = WORKED_EXAMPLES
@@ -68,7 +68,7 @@ def test_the_file_is_versioned_json_one_node_per_line(tmp_path):
     g, _, _ = tensor_graph()
     path = gf.save(g, tmp_path / "t.json")
     document = json.loads(path.read_text())
-    assert document["format"] == "gateflow.graph" and document["version"] == 1
+    assert document["format"] == "gateflow.engine.graph" and document["version"] == 1
     assert len(path.read_text().splitlines()) == len(g) + 2
     w = next(n for n in document["nodes"] if n["name"] == "w")
     assert w == {"name": "w", "kind": "param", "value": {"dtype": "float64", "shape": [2, 3],
@@ -134,7 +134,7 @@ def test_an_unregistered_gate_class_cannot_be_saved(tmp_path):
 
 
 def good_document():
-    return {"format": "gateflow.graph", "version": 1, "nodes": [
+    return {"format": "gateflow.engine.graph", "version": 1, "nodes": [
         {"name": "x", "kind": "input"},
         {"name": "w", "kind": "param", "value": {"dtype": "float64", "shape": [], "data": [2.0]}},
         {"name": "f", "kind": "gate", "gate": "mul", "params": {}, "inputs": ["x", "w"]},

@@ -41,7 +41,7 @@ def test_first_party_plugins_come_from_the_entry_points_of_the_installed_package
     packages = {manager.get_name(p): d.metadata["name"] for p, d in manager.list_plugin_distinfo()}
     assert packages["graphviz"] == packages["anomaly"] == packages["profiler"] == "gateflow"
     assert registry().exporters["graphviz"].plugin == "graphviz"
-    assert registry().exporters["json"].plugin == "gateflow.graphfile"
+    assert registry().exporters["json"].plugin == "gateflow.files.graphfile"
     assert registry().gates["mul"].plugin == "gateflow.gates"
 
 
@@ -124,7 +124,7 @@ def test_load_plugins_empty_loads_only_the_builtins(fresh_registry, monkeypatch)
     fresh_registry.reload()
     names = {name for name, _ in registry().manager.list_name_plugin()}
     assert names == set(BUILTIN_MODULES)
-    assert {"gateflow.gates", "gateflow.graphfile", "gateflow.commands"} <= names
+    assert {"gateflow.gates", "gateflow.files.graphfile", "gateflow.cli.commands"} <= names
     assert "mul" in registry().gates and "json" in registry().exporters
     g, f, _ = circuit()
     with pytest.raises(PluginError, match="GATEFLOW_LOAD_PLUGINS"):
@@ -381,7 +381,7 @@ def test_pluggy_is_the_plugin_manager(fresh_registry):
 
 
 def test_plain_runs_never_reach_the_observed_code(fresh_registry, monkeypatch):
-    from gateflow.scheduler import Plan
+    from gateflow.engine.scheduler import Plan
 
     def forbidden(*args, **kwargs):
         raise AssertionError("observed code ran without observers")

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import gateflow as gf
-from gateflow.demo import run_demo
+from gateflow.learn.demo import run_demo
 from gateflow.errors import PluginError, RenderError
 from gateflow_graphviz.circuit import GRADIENT_COLOR, VALUE_COLOR, short
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import gateflow as gf
-from gateflow import digits
+from gateflow.training import digits
 from gateflow.cli import main
 
 pytest.importorskip("sklearn")

@@ -117,7 +117,7 @@ def test_every_example_script_runs(script, capsys, monkeypatch):
     elif hasattr(module, "main") and module.main.__module__ == module.__name__:
         module.main()
     else:
-        from gateflow.example import main
+        from gateflow.learn.example import main
 
         main(module.build, module.__doc__, argv=[])
     assert capsys.readouterr().out.strip()

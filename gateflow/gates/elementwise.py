@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from gateflow.gate import Gate
+from gateflow.gates.base import Gate
 
 
 class ExpGate(Gate):

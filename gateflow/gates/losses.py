@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import expit
 
 from gateflow.errors import DataError
-from gateflow.gate import Gate
+from gateflow.gates.base import Gate
 
 
 def _class_indices(gate: str, scores, labels) -> np.ndarray:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gateflow.gate import Gate
+from gateflow.gates.base import Gate
 
 Axis = int | tuple[int, ...] | None
 

@@ -23,7 +23,7 @@ import numpy as np
 from gateflow.errors import AnomalyError
 from gateflow.hookspecs import hookimpl
 from gateflow.registry import register_plugin, registry, unregister_plugin
-from gateflow.table import format_value
+from gateflow.learn.table import format_value
 
 NAME = "anomaly-detector"
 ENV = "GATEFLOW_DETECT_ANOMALY"

@@ -12,10 +12,10 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from gateflow.flows import flows
-from gateflow.gate import Gate
-from gateflow.graph import Graph
-from gateflow.run import Gradients, Run
+from gateflow.learn.flows import flows
+from gateflow.gates.base import Gate
+from gateflow.engine.graph import Graph
+from gateflow.engine.run import Gradients, Run
 from gateflow_graphviz.renderer import pipe
 
 VALUE_COLOR = "#1b7a1b"

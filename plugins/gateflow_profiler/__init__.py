@@ -23,7 +23,7 @@ from typing import Iterator
 
 from gateflow.hookspecs import hookimpl
 from gateflow.registry import register_plugin, unregister_plugin
-from gateflow.table import format_rows
+from gateflow.learn.table import format_rows
 
 ENV = "GATEFLOW_PROFILE"
 

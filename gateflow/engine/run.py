@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 import numpy as np
 
 from gateflow.errors import ShapeError, UnknownNodeError
-from gateflow.scheduler import paused_gc
+from gateflow.engine.scheduler import paused_gc
 
 if TYPE_CHECKING:
-    from gateflow.graph import Graph
-    from gateflow.scheduler import Plan
+    from gateflow.engine.graph import Graph
+    from gateflow.engine.scheduler import Plan
 
 def _key_name(graph: Graph, key: Any) -> str:
     """The node name behind a handle or a name, refusing handles of other graphs."""

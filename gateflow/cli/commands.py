@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from gateflow.hookspecs import hookimpl
-from gateflow.targets import SCRIPT_CONVENTION, Target, load_target, parse_feeds
+from gateflow.cli.targets import SCRIPT_CONVENTION, Target, load_target, parse_feeds
 
 
 def _configure_demo(parser: argparse.ArgumentParser) -> None:
@@ -17,9 +17,9 @@ def _configure_demo(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from gateflow.demo import run_demo
-    from gateflow.export import render
-    from gateflow.table import format_table
+    from gateflow.learn.demo import run_demo
+    from gateflow.files.export import render
+    from gateflow.learn.table import format_table
 
     run, grads = run_demo()
     print("The 2-D sigmoid neuron f = σ(w0·x0 + w1·x1 + w2), forward then backward:\n")
@@ -53,7 +53,7 @@ def _configure_render(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_render(args: argparse.Namespace) -> int:
-    from gateflow.export import render
+    from gateflow.files.export import render
 
     target = _target(args)
     missing = target.missing_inputs()
@@ -75,7 +75,7 @@ def _configure_check(parser: argparse.ArgumentParser) -> None:
 
 def _run_check(args: argparse.Namespace) -> int:
     from gateflow.errors import GradientCheckError
-    from gateflow.gradcheck import gradcheck
+    from gateflow.engine.gradcheck import gradcheck
 
     target = _target(args)
     output = target.require_output()
@@ -96,7 +96,7 @@ def _configure_explain(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_explain(args: argparse.Namespace) -> int:
-    from gateflow.explain import explain
+    from gateflow.learn.explain import explain
 
     _, grads = _target(args).evaluate()
     print(explain(grads, digits=args.digits))
@@ -105,7 +105,7 @@ def _run_explain(args: argparse.Namespace) -> int:
 
 def _run_gates(args: argparse.Namespace) -> int:
     from gateflow.registry import registry
-    from gateflow.table import format_rows
+    from gateflow.learn.table import format_rows
 
     rows = [("gate", "arity", "symbol", "class", "plugin")]
     for name, entry in sorted(registry().gates.items()):
@@ -117,7 +117,7 @@ def _run_gates(args: argparse.Namespace) -> int:
 
 def _run_plugins(args: argparse.Namespace) -> int:
     from gateflow.registry import registry
-    from gateflow.table import format_rows
+    from gateflow.learn.table import format_rows
 
     manager = registry().manager
     rows = [("plugin", "package", "hooks")]

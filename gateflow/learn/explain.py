@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from gateflow.flows import Flow, flows
-from gateflow.run import Gradients
-from gateflow.table import format_value
+from gateflow.learn.flows import Flow, flows
+from gateflow.engine.run import Gradients
+from gateflow.learn.table import format_value
 
 
 def explain(grads: Gradients, digits: int = 4) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 
 from gateflow.hookspecs import hookimpl
-from gateflow.optim import OPTIMIZERS
+from gateflow.training.optimizers import OPTIMIZERS
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
-    from gateflow.digits import DigitsConfig
+    from gateflow.training.digits import DigitsConfig
 
     d = DigitsConfig()
     parser.add_argument("--epochs", type=int, default=d.epochs, help=f"at most this many epochs (default {d.epochs})")
@@ -32,7 +32,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from gateflow import digits
+    from gateflow.training import digits
 
     config = digits.DigitsConfig(
         hidden=tuple(args.hidden), activation=args.activation, optimizer=args.optimizer,

@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 
 from gateflow.errors import ConfigError
-from gateflow.graph import Graph, Node
-from gateflow.graphfile import save as save_graph
-from gateflow.losses import l2, softmax_cross_entropy
-from gateflow.nn import mlp
-from gateflow.optim import make_optimizer
-from gateflow.train import History, evaluate, fit, predict
+from gateflow.engine.graph import Graph, Node
+from gateflow.files.graphfile import save as save_graph
+from gateflow.training.losses import l2, softmax_cross_entropy
+from gateflow.training.layers import mlp
+from gateflow.training.optimizers import make_optimizer
+from gateflow.training.fit import History, evaluate, fit, predict
 
 CLASSES = 10
 

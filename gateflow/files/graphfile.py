@@ -18,11 +18,11 @@ import networkx as nx
 import numpy as np
 
 from gateflow.errors import CycleError, FileFormatError, GateflowError, UnknownGateError
-from gateflow.graph import KINDS, Graph
+from gateflow.engine.graph import KINDS, Graph
 from gateflow.hookspecs import hookimpl
 from gateflow.registry import registry
 
-FORMAT = "gateflow.graph"
+FORMAT = "gateflow.engine.graph"
 VERSION = 1
 _DTYPES = ("float16", "float32", "float64", "longdouble")
 _SPECIAL = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}

@@ -8,8 +8,8 @@ from __future__ import annotations
 from gateflow import gates as G
 from gateflow.checks import positive_number
 from gateflow.errors import ConfigError
-from gateflow.graph import Node
-from gateflow.ops import apply
+from gateflow.engine.graph import Node
+from gateflow.engine.ops import apply
 
 
 def mse(pred, target, name: str | None = None) -> Node:

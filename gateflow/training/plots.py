@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gateflow.train import History
+    from gateflow.training.fit import History
 
 
 def new_figure(width: float, height: float):

@@ -19,8 +19,8 @@ from tqdm import tqdm
 
 from gateflow.checks import positive_int, positive_number
 from gateflow.errors import ConfigError, DataError, GateflowError
-from gateflow.graph import Graph, Node
-from gateflow.optim import Adam, Optimizer
+from gateflow.engine.graph import Graph, Node
+from gateflow.training.optimizers import Adam, Optimizer
 
 Data = Mapping[Any, Any]
 
@@ -61,7 +61,7 @@ class History:
 
     def plot(self, path: str | Path, title: str | None = None) -> Path:
         """Save the loss (and accuracy) curves, train vs validation, as an image (PNG)."""
-        from gateflow.plots import plot_history
+        from gateflow.training.plots import plot_history
 
         return plot_history(self, path, title=title)
 

@@ -15,11 +15,11 @@ from typing import Callable, Sequence
 import numpy as np
 
 from gateflow import gates as G
-from gateflow import ops
+from gateflow.engine import ops
 from gateflow.checks import positive_int
 from gateflow.errors import ConfigError
-from gateflow.graph import Node
-from gateflow.initializers import Initializer, initializer
+from gateflow.engine.graph import Node
+from gateflow.training.initializers import Initializer, initializer
 
 Activation = str | Callable[[Node], Node] | None
 

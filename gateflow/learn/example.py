@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 from typing import Callable
 
-from gateflow.graph import Graph, Node
-from gateflow.run import Gradients, Run
-from gateflow.table import format_table
+from gateflow.engine.graph import Graph, Node
+from gateflow.engine.run import Gradients, Run
+from gateflow.learn.table import format_table
 
 Build = Callable[[], tuple[Graph, dict, Node]]
 

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from gateflow.errors import GradientCheckError
-from gateflow.graph import Graph
+from gateflow.engine.graph import Graph
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ from gateflow.errors import (
     ShapeError,
     UnknownNodeError,
 )
-from gateflow.gate import Gate
+from gateflow.gates.base import Gate
 from gateflow import registry as plugin_registry
-from gateflow.run import Run
-from gateflow.scheduler import Plan, paused_gc
-from gateflow.values import as_value, stored_value
+from gateflow.engine.run import Run
+from gateflow.engine.scheduler import Plan, paused_gc
+from gateflow.engine.values import as_value, stored_value
 
 KINDS = ("input", "param", "const", "gate")
 

@@ -1,7 +1,7 @@
 """Drawing and writing graphs through the exporter registry: `render` and `to_dot`.
 
 The exporters themselves are plugins (the graphviz one lives in ``plugins/``, the JSON
-graph file in `gateflow.graphfile`); this module only picks one and calls it.
+graph file in `gateflow.files.graphfile`); this module only picks one and calls it.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from gateflow.registry import ExporterEntry, registry
 if TYPE_CHECKING:
     import graphviz
 
-    from gateflow.graph import Graph
-    from gateflow.run import Gradients, Run
+    from gateflow.engine.graph import Graph
+    from gateflow.engine.run import Gradients, Run
 
 
 def _exporter(path: Path, exporter: str | None) -> ExporterEntry:

@@ -22,7 +22,7 @@ GateStep = tuple  # (out slot, gate, input slots): one gate application
 import numpy as np
 
 from gateflow.errors import GateContractError, GateflowError, ShapeError
-from gateflow.gate import Gate
+from gateflow.gates.base import Gate
 
 
 class _GcPause:

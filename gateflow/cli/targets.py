@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from gateflow.errors import FeedError, GateflowError
-from gateflow.graph import Graph, Node
-from gateflow.graphfile import load
-from gateflow.run import Gradients, Run
+from gateflow.engine.graph import Graph, Node
+from gateflow.files.graphfile import load
+from gateflow.engine.run import Gradients, Run
 
 SCRIPT_CONVENTION = (
     "FILE is a graph file (.json, written by gateflow.save or `gateflow render ... -o "

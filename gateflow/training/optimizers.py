@@ -13,8 +13,8 @@ import numpy as np
 
 from gateflow.checks import fraction, positive_number
 from gateflow.errors import ConfigError
-from gateflow.graph import Graph, Node
-from gateflow.run import Gradients
+from gateflow.engine.graph import Graph, Node
+from gateflow.engine.run import Gradients
 
 
 class Optimizer:

@@ -6,8 +6,8 @@ from typing import Any
 
 from gateflow import gates as G
 from gateflow.errors import GraphError
-from gateflow.gate import Gate
-from gateflow.graph import Node
+from gateflow.gates.base import Gate
+from gateflow.engine.graph import Node
 
 # Gates are stateless: one shared instance of each parameter-free gate will do.
 _SIGMOIDGATE, _TANHGATE, _RELUGATE = G.SigmoidGate(), G.TanhGate(), G.ReLUGate()

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from gateflow.run import Gradients, Run
+from gateflow.engine.run import Gradients, Run
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from gateflow.run import Gradients, Run
+from gateflow.engine.run import Gradients, Run
 
 
 def format_value(value: Any, digits: int = 10) -> str:

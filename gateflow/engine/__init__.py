@@ -1,0 +1,1 @@
+"""The engine: the graph, its compiled plan and scheduler, runs, gradient checking."""
