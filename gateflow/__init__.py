@@ -21,6 +21,7 @@ from gateflow.errors import (
     GateflowError,
     GradientCheckError,
     GraphError,
+    NotDifferentiableError,
     PluginError,
     RenderError,
     ShapeError,
@@ -34,6 +35,7 @@ from gateflow.gates.base import Gate
 from gateflow.gates import *  # noqa: F403 - the built-in gate classes
 from gateflow.engine.gradcheck import GradcheckReport, gradcheck
 from gateflow.engine.graph import Graph, Node
+from gateflow.engine.grad import grad
 from gateflow.files.graphfile import load, save
 from gateflow.hookspecs import hookimpl, hookspec
 from gateflow.training.initializers import he_normal, he_uniform, xavier_normal, xavier_uniform
@@ -52,6 +54,7 @@ from gateflow.engine.ops import (
     relu,
     reshape,
     sigmoid,
+    softmax,
     sum,
     tanh,
     transpose,

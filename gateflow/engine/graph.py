@@ -8,6 +8,8 @@ moment they happen and then leaves the graph as it was.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from itertools import islice
 from typing import Any, Iterable, Iterator, Sequence
 
 import networkx as nx
@@ -124,6 +126,7 @@ class Graph:
         self._params: dict[str, Any] = {}
         self._counters: dict[str, int] = {}
         self._numbers: dict[str, str] = {}  # number (as float.hex) -> its shared constant node
+        self._auto_prefix = ""  # put before generated names (gf.grad sets "grad/f/")
         self._order: list[str] | None = None
         self._plans: dict[Any, Plan] = {}
         self._plans_generation = plugin_registry.generation
@@ -273,6 +276,7 @@ class Graph:
 
     def _new_name(self, name: str | None, prefix: str = "") -> str:
         if name is None:
+            prefix = self._auto_prefix + prefix
             count = self._counters.get(prefix, 0)
             while True:
                 count += 1
@@ -294,6 +298,66 @@ class Graph:
         self.nx.add_node(name, **attrs)
         self._changed()
         return self._handle(name)
+
+    # -- changing as one step (gf.grad) ----------------------------------------------------
+
+    @contextmanager
+    def _building(self, prefix: str) -> Iterator[int]:
+        """Generated names get `prefix` meanwhile; an exception removes every node added
+        meanwhile and restores the automatic names. Yields the node count before."""
+        before, counters, numbers = len(self.nx), dict(self._counters), dict(self._numbers)
+        self._auto_prefix = prefix
+        try:
+            yield before
+        except BaseException:
+            self._remove(list(self.added_since(before)))
+            self._counters, self._numbers = counters, numbers
+            raise
+        finally:
+            self._auto_prefix = ""
+
+    def added_since(self, count: int) -> Iterator[str]:
+        """The names of the nodes added after the graph had `count` nodes, oldest first."""
+        return islice(self.nx, count, None)
+
+    def _remove(self, names: Iterable[str]) -> None:
+        """Remove nodes nothing outside `names` consumes (the caller makes sure of that)."""
+        names = set(names)
+        if not names:
+            return
+        self.nx.remove_nodes_from(names)
+        for name in names:
+            self._handles.pop(name, None)
+        self._numbers = {k: v for k, v in self._numbers.items() if v not in names}
+        self._changed()
+
+    def _rename(self, node: Node, new: str) -> None:
+        """Give a node a new (unused) name, rewiring its consumers; `node` follows."""
+        old, graph = node.name, self.nx
+        preds, succs = list(graph.pred[old].items()), list(graph.succ[old].items())
+        attrs = graph.nodes[old]
+        graph.remove_node(old)
+        graph.add_node(new, **attrs)
+        for source, edge in preds:
+            graph.add_edge(source, new, **edge)
+        for target, edge in succs:
+            graph.add_edge(new, target, **edge)
+            inputs = graph.nodes[target]["inputs"]
+            graph.nodes[target]["inputs"] = tuple([new if n == old else n for n in inputs])
+        self._handles.pop(old, None)
+        node.name = new
+        self._handles[new] = node
+        if attrs["kind"] == "const":
+            self._numbers = {k: new if v == old else v for k, v in self._numbers.items()}
+        self._changed()
+
+    def unique_name(self, name: str) -> str:
+        """`name`, or `name_2`, `name_3`, ... if it is taken."""
+        candidate, count = name, 1
+        while candidate in self.nx:
+            count += 1
+            candidate = f"{name}_{count}"
+        return candidate
 
     def _changed(self) -> None:
         self.version += 1

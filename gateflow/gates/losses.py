@@ -16,6 +16,8 @@ from scipy.special import expit
 
 from gateflow.errors import DataError
 from gateflow.gates.base import Gate
+from gateflow.gates.masks import ZeroGradientGate
+from gateflow.gates.tensor import SoftmaxGate
 
 
 def _class_indices(gate: str, scores, labels) -> np.ndarray:
@@ -66,6 +68,9 @@ def _log_softmax(scores):
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+_SOFTMAX = SoftmaxGate()
+
+
 class MSELossGate(Gate):
     """f(p, t) = (1/n) Σ (p - t)² over all n elements. Backward: df/dp = 2(p - t)/n = -df/dt."""
 
@@ -78,6 +83,11 @@ class MSELossGate(Gate):
         diff = pred - target
         gp = grad * (2.0 / max(diff.size, 1)) * diff
         return gp, -gp
+
+    def backward_graph(self, ops, grad, out, pred, target):
+        diff = pred - target
+        gp = grad * (2.0 / ops.size(diff)) * diff
+        return ops.sum_to(gp, pred), ops.sum_to(-gp, target)
 
 
 class SoftmaxCrossEntropyGate(Gate):
@@ -100,6 +110,23 @@ class SoftmaxCrossEntropyGate(Gate):
         flat, at = _rows(probs, index)
         flat[at] -= 1.0  # flat is a view of probs
         return probs * (grad / max(index.size, 1)), np.zeros_like(labels)
+
+    def backward_graph(self, ops, grad, out, scores, labels):
+        probs = ops.apply(_SOFTMAX, scores) - ops.apply(OneHotGate(), labels, scores)
+        return probs * (grad / ops.size(labels)), None
+
+
+class OneHotGate(ZeroGradientGate):
+    """f(y, s) = the one-hot rows of labels y over the classes of scores s (shape of s). Gradient 0."""
+
+    name, arity, symbol = "one_hot", 2, "one-hot"
+
+    def forward(self, labels, scores):
+        index = _class_indices(self.name, scores, labels)
+        onehot = np.zeros_like(scores)
+        flat, at = _rows(onehot, index)
+        flat[at] = 1.0
+        return onehot
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,10 +152,31 @@ class MulticlassHingeGate(Gate):
 
     def backward(self, grad, out, scores, labels):
         index = labels.astype(np.intp)  # forward checked these very labels
+        return self.pattern(scores, index) * (grad / max(index.size, 1)), np.zeros_like(labels)
+
+    def pattern(self, scores, index):
+        """1 at each violated margin, minus the row's number of violations at its label."""
         violated = (self._violations(scores, index) > 0).astype(np.float64)
         flat, at = _rows(violated, index)
         flat[at] = -flat.sum(axis=-1)
-        return violated * (grad / max(index.size, 1)), np.zeros_like(labels)
+        return violated
+
+    def backward_graph(self, ops, grad, out, scores, labels):
+        mask = ops.apply(HingeMaskGate(margin=self.margin), scores, labels)
+        return mask * (grad / ops.size(labels)), None
+
+
+@dataclass(frozen=True, eq=False)
+class HingeMaskGate(ZeroGradientGate):
+    """The multiclass hinge loss's gradient pattern f(s, y): 1 where a margin (Δ = `margin`)
+    is violated, minus the row's count of violations at the label. Gradient 0."""
+
+    margin: float = 1.0
+    name, arity, symbol = "hinge_mask", 2, "hinge mask"
+
+    def forward(self, scores, labels):
+        index = _class_indices(self.name, scores, labels)
+        return MulticlassHingeGate(margin=self.margin).pattern(scores, index)
 
 
 class BinaryCrossEntropyGate(Gate):
@@ -150,8 +198,14 @@ class BinaryCrossEntropyGate(Gate):
         return np.mean(losses)
 
     def backward(self, grad, out, logits, targets):
-        scale = grad / max(np.broadcast(logits, targets).size, 1)
-        return (expit(logits) - targets) * scale, -logits * scale
+        diff = expit(logits) - targets
+        scale = grad / max(np.size(diff), 1)
+        return diff * scale, -logits * scale * np.ones_like(diff)  # of the broadcast shape
+
+    def backward_graph(self, ops, grad, out, logits, targets):
+        diff = ops.sigmoid(logits) - targets
+        scale = grad / ops.size(diff)
+        return ops.sum_to(diff * scale, logits), ops.sum_to(ops.broadcast_to(-logits * scale, diff), targets)
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,6 +219,9 @@ class L2PenaltyGate(Gate):
         return self.lam * np.sum(weights * weights)
 
     def backward(self, grad, out, weights):
+        return (grad * (2.0 * self.lam) * weights,)
+
+    def backward_graph(self, ops, grad, out, weights):
         return (grad * (2.0 * self.lam) * weights,)
 
     def label(self) -> str:
