@@ -36,6 +36,7 @@ from gateflow.gates import *  # noqa: F403 - the built-in gate classes
 from gateflow.engine.gradcheck import GradcheckReport, gradcheck
 from gateflow.engine.graph import Graph, Node
 from gateflow.engine.grad import grad
+from gateflow.engine.hessian import hessian, hvp
 from gateflow.files.graphfile import load, save
 from gateflow.hookspecs import hookimpl, hookspec
 from gateflow.training.initializers import he_normal, he_uniform, xavier_normal, xavier_uniform

@@ -302,19 +302,20 @@ class Graph:
     # -- changing as one step (gf.grad) ----------------------------------------------------
 
     @contextmanager
-    def _building(self, prefix: str) -> Iterator[int]:
-        """Generated names get `prefix` meanwhile; an exception removes every node added
-        meanwhile and restores the automatic names. Yields the node count before."""
+    def _building(self, prefix: str, keep: bool = True) -> Iterator[int]:
+        """Generated names get `prefix` meanwhile; an exception (or, with ``keep=False``,
+        the end of the block) removes every node added meanwhile and restores the automatic
+        names. Yields the node count before."""
         before, counters, numbers = len(self.nx), dict(self._counters), dict(self._numbers)
-        self._auto_prefix = prefix
+        outer, self._auto_prefix, undo = self._auto_prefix, prefix, True
         try:
             yield before
-        except BaseException:
-            self._remove(list(self.added_since(before)))
-            self._counters, self._numbers = counters, numbers
-            raise
+            undo = not keep
         finally:
-            self._auto_prefix = ""
+            self._auto_prefix = outer
+            if undo:
+                self._remove(list(self.added_since(before)))
+                self._counters, self._numbers = counters, numbers
 
     def added_since(self, count: int) -> Iterator[str]:
         """The names of the nodes added after the graph had `count` nodes, oldest first."""
