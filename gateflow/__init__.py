@@ -11,6 +11,7 @@
 from gateflow.errors import (
     AnomalyError,
     ArityError,
+    CompileWarning,
     ConfigError,
     CycleError,
     DataError,
@@ -36,6 +37,7 @@ from gateflow.gates import *  # noqa: F403 - the built-in gate classes
 from gateflow.engine.gradcheck import GradcheckReport, gradcheck
 from gateflow.engine.graph import Graph, Node
 from gateflow.engine.grad import grad
+from gateflow.engine.compile import compile
 from gateflow.engine.hessian import hessian, hvp
 from gateflow.files.graphfile import load, save
 from gateflow.hookspecs import hookimpl, hookspec

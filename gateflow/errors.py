@@ -103,3 +103,7 @@ class RenderError(GateflowError):
 class NotDifferentiableError(GateflowError):
     """A derivative was asked through a node whose gate cannot give it as gates (e.g. a
     plugin gate that only has a numpy backward, differentiated a second time)."""
+
+
+class CompileWarning(UserWarning):
+    """A compiled step runs (or ran one call) on the interpreter instead of generated code."""

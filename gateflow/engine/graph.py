@@ -299,6 +299,14 @@ class Graph:
         self._changed()
         return self._handle(name)
 
+    def copy(self) -> Graph:
+        """An independent graph with the same nodes, names and values (gates are shared:
+        they hold no state)."""
+        new = Graph()
+        new.nx = self.nx.copy()
+        new._params, new._counters, new._numbers = dict(self._params), dict(self._counters), dict(self._numbers)
+        return new
+
     # -- changing as one step (gf.grad) ----------------------------------------------------
 
     @contextmanager
@@ -520,6 +528,13 @@ class Graph:
             )
         plan.run_forward(values)
         return Run(self, plan, values)
+
+    def compile(self, outputs: Any, wrt: Iterable[Any] = (), **options: Any) -> Any:
+        """The forward and backward pass as one generated function:
+        ``values, grads = step(feeds)`` (see `gateflow.engine.compile.Step`)."""
+        from gateflow.engine.compile import Step
+
+        return Step(self, [outputs] if isinstance(outputs, (Node, str)) else list(outputs), list(wrt or ()), **options)
 
     @staticmethod
     def _feed_value(name: str, value: Any) -> Any:

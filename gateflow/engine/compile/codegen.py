@@ -1,0 +1,166 @@
+"""Python source for a `Program`: one assignment per gate, named after the nodes.
+
+The function takes the feeds and the graph's parameter dict, checks that every value has
+the type, shape and dtype it was specialised for (returning None, so the caller
+specialises again, when one has not), and returns the outputs' values and the gradients.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import math
+import re
+from typing import Any, Callable
+
+import numpy as np
+from scipy.special import expit
+
+from gateflow.engine.compile.expressions import MATH, NUMPY
+from gateflow.engine.compile.names import Names, comment
+from gateflow.engine.compile.rewrites import UFUNCS, Program
+
+FLOAT_TYPES = frozenset({float, np.float64})
+_BASE_NAMESPACE = {
+    "np": np, "math": math, "expit": expit, "ndarray": np.ndarray, "float64": np.float64,
+    "float_types": FLOAT_TYPES,
+}
+_counter = itertools.count(1)
+_ODD = re.compile(r"[^A-Za-z0-9_]")
+
+
+def math_ready(p: Program) -> bool:
+    """Whether the program can run on Python floats: every value a float64 scalar and
+    every gate one with a `math` formula."""
+    live = p.lines + p.leaves
+    return all(type(p.values[i]) is np.float64 for i in live) and all(type(p.gates[i]) in MATH for i in p.lines)
+
+
+def generate(p: Program, mode: str, title: str, results: tuple[type, type]) -> tuple[str, dict[str, Any]]:
+    """The source of the step function and the namespace it runs in; `results` are the
+    classes of the values and the gradients it returns."""
+    return _Writer(p, mode, results).write(title)
+
+
+def load(source: str, namespace: dict[str, Any]) -> Callable:
+    """Compile `source` into its function (registered with linecache, for tracebacks)."""
+    filename = f"<gateflow step {next(_counter)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
+    return namespace["step"]
+
+
+class _Writer:
+    def __init__(self, p: Program, mode: str, results: tuple[type, type]):
+        self.p, self.mode = p, mode
+        self.table = MATH if mode == "math" else NUMPY
+        self.namespace = dict(_BASE_NAMESPACE, Values=results[0], Gradients=results[1])
+        self.names = Names(set(self.namespace) | {"feeds", "params", "step", "type", "len"})
+        self.var: dict[int, str] = {}
+        self.const_var: dict[int, str] = {}
+        dtypes = {np.result_type(p.values[i]) for i in p.lines + p.leaves if p.values[i] is not None}
+        self.inline = mode == "math" or dtypes <= {np.dtype(np.float64)}
+        self.gate_var: dict[int, str] = {}
+        self.dtype_var: dict[np.dtype, str] = {}
+
+    # -- operands -----------------------------------------------------------------------
+
+    def operand(self, slot: int, literal: bool = True) -> str:
+        if slot in self.var:
+            return self.var[slot]
+        value = self.p.values[slot]
+        if literal and self.inline and np.ndim(value) == 0 and np.isfinite(value):
+            text = repr(float(value))
+            return f"({text})" if text.startswith("-") else text
+        name = self.const_var.get(slot)
+        if name is None:
+            name = self.const_var[slot] = self.names.new(self.p.names[slot])
+            self.namespace[name] = float(value) if self.mode == "math" else value
+        return name
+
+    def gate_name(self, gate: Any) -> str:
+        name = self.gate_var.get(id(gate))
+        if name is None:
+            name = self.gate_var[id(gate)] = self.names.new(f"{gate.name}_gate")
+            self.namespace[name] = gate
+        return name
+
+    # -- the function -------------------------------------------------------------------
+
+    def write(self, title: str) -> tuple[str, dict[str, Any]]:
+        p = self.p
+        for i in p.leaves + p.lines:
+            self.var[i] = self.names.new(self.label(i))
+        body = [f"def step(feeds, params):", f'    """{title}"""']
+        body += self.fetch()
+        for i in p.lines:
+            body.append(f"    {self.var[i]} = {self.expression(i)}" + self.note(i))
+        outputs = "".join(self.operand(i) + ", " for i in p.outputs)
+        grads = "".join(self.operand(i) + ", " for i in p.grads)
+        body.append(f"    return Values(({outputs})), Gradients(({grads}))")
+        return "\n".join(body) + "\n", self.namespace
+
+    def label(self, slot: int) -> str:
+        """What the identifier of a node is made from: its name, with the gradient nodes
+        of the first output as ``d_<node>`` and the backward pass's other terms as ``bw_*``."""
+        name = self.p.labels[slot]
+        prefix = f"grad/{self.p.names[self.p.outputs[0]]}/" if self.p.grads else None
+        if prefix and name.startswith(prefix):
+            rest = name[len(prefix):]
+            return "bw" + rest if rest.startswith("_") else "d_" + rest
+        return name
+
+    def note(self, slot: int) -> str:
+        """The node's own name, when its identifier had to leave characters out."""
+        label = self.label(slot)
+        return "" if self.var[slot] == label or not _ODD.search(label) else "  " + comment(self.p.labels[slot])
+
+    def fetch(self) -> list[str]:
+        p, lines, checks = self.p, [], []
+        fed = [i for i in p.leaves if p.names[i] in p.fed]
+        if fed:
+            lines.append("    try:")
+            lines += [f"        {self.var[i]} = feeds[{p.names[i]!r}]" for i in fed]
+            lines += ["    except KeyError:", "        return None"]
+        lines += [f"    {self.var[i]} = params[{p.names[i]!r}]" for i in p.leaves if i not in fed]
+        lines.append(f"    if len(feeds) != {len(p.fed)}:")
+        lines.append("        return None")
+        for i in p.leaves:
+            check, convert = self.guard(i, i in fed)
+            lines.append(f"    if {check}:")
+            lines.append("        return None")
+            if convert:
+                lines.append(f"    {self.var[i]} = {convert}")
+        return lines
+
+    def guard(self, slot: int, fed: bool) -> tuple[str, str | None]:
+        """The test that the value differs from the specialisation's, and a conversion."""
+        name, value = self.var[slot], self.p.values[slot]
+        if type(value) is np.ndarray:
+            dtype = self.names_for_dtype(value.dtype)
+            return f"type({name}) is not ndarray or {name}.shape != {value.shape!r} or {name}.dtype is not {dtype}", None
+        if type(value) is np.float64 and (fed or self.mode == "math"):
+            return f"type({name}) not in float_types", (f"float64({name})" if self.mode == "numpy" else None)
+        return f"type({name}) is not np.{type(value).__name__}", None
+
+    def names_for_dtype(self, dtype: np.dtype) -> str:
+        name = self.dtype_var.get(dtype)
+        if name is None:
+            name = self.dtype_var[dtype] = self.names.new(f"{dtype.name}_dtype")
+            self.namespace[name] = dtype
+        return name
+
+    def expression(self, slot: int) -> str:
+        p = self.p
+        gate, args = p.gates[slot], p.args[slot]
+        formula = self.table.get(type(gate))
+        shapes = [np.shape(p.values[a]) for a in args]
+        if formula is not None:
+            buffer = p.buffers.get(slot)
+            operands = [self.operand(a) for a in args]
+            if buffer is not None and self.mode == "numpy":
+                return f"{UFUNCS[type(gate)]}({', '.join(operands)}, out={self.var[buffer]})"
+            text = formula(gate, operands, shapes, p.values[slot])
+            if text is not None:
+                return text
+        return f"{self.gate_name(gate)}.forward({', '.join(self.operand(a, literal=False) for a in args)})"
