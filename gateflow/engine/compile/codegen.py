@@ -18,12 +18,13 @@ from scipy.special import expit
 
 from gateflow.engine.compile.expressions import MATH, NUMPY
 from gateflow.engine.compile.names import Names, comment
+from gateflow.engine.compile.fusion import HELPERS, fused_call
 from gateflow.engine.compile.rewrites import UFUNCS, Program
 
 FLOAT_TYPES = frozenset({float, np.float64})
 _BASE_NAMESPACE = {
     "np": np, "math": math, "expit": expit, "ndarray": np.ndarray, "float64": np.float64,
-    "float_types": FLOAT_TYPES,
+    "float_types": FLOAT_TYPES, **{helper.__name__: helper for helper in HELPERS.values()},
 }
 _counter = itertools.count(1)
 _ODD = re.compile(r"[^A-Za-z0-9_]")
@@ -78,6 +79,9 @@ class _Writer:
             self.namespace[name] = float(value) if self.mode == "math" else value
         return name
 
+    def operand_for_call(self, slot: int) -> str:
+        return self.operand(slot, literal=False)
+
     def gate_name(self, gate: Any) -> str:
         name = self.gate_var.get(id(gate))
         if name is None:
@@ -93,8 +97,13 @@ class _Writer:
             self.var[i] = self.names.new(self.label(i))
         body = [f"def step(feeds, params):", f'    """{title}"""']
         body += self.fetch()
+        paired = {i for pair in p.fused.values() for i in pair}
         for i in p.lines:
-            body.append(f"    {self.var[i]} = {self.expression(i)}" + self.note(i))
+            if i in p.fused:
+                loss, rest = p.fused[i]
+                body.append(f"    {self.var[loss]}, {self.var[rest]} = {fused_call(p, loss, self.operand_for_call)}")
+            elif i not in paired:
+                body.append(f"    {self.var[i]} = {self.expression(i)}" + self.note(i))
         outputs = "".join(self.operand(i) + ", " for i in p.outputs)
         grads = "".join(self.operand(i) + ", " for i in p.grads)
         body.append(f"    return Values(({outputs})), Gradients(({grads}))")

@@ -51,9 +51,11 @@ class Program:
     fed: frozenset[str]
     consts: list[bool] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)  # what identifiers are made from
+    rep: list[int] = field(default_factory=list)  # the slot standing for each slot
     lines: list[int] = field(default_factory=list)  # gate slots to compute, in order
     leaves: list[int] = field(default_factory=list)  # inputs and parameters read
     buffers: dict[int, int] = field(default_factory=dict)  # slot -> argument slot it overwrites
+    fused: dict[int, tuple[int, int]] = field(default_factory=dict)  # first slot -> (loss, its softmax - targets)
 
     @classmethod
     def from_plan(cls, plan: Any, values: list[Any], outputs: list[str], grads: list[str], fed: frozenset[str]) -> Program:
@@ -136,6 +138,13 @@ def simplify(p: Program) -> Program:
             _pass_name(p, i, first)
     p.outputs = [rep[i] for i in p.outputs]
     p.grads = [rep[i] for i in p.grads]
+    p.rep = rep
+    return prune(p)
+
+
+def prune(p: Program) -> Program:
+    """Keep only the gates (and leaves) the results need."""
+    n, consts, rep = len(p.names), p.consts, p.rep
     live = [False] * n
     for i in p.results():
         live[i] = True
@@ -159,16 +168,17 @@ def plan_buffers(p: Program) -> Program:
     owned = [False] * len(p.names)
     last_use: dict[int, int] = {}
     shared: set[int] = set(p.results())
+    made_by_helpers = {rest for _, rest in p.fused.values()}  # fresh arrays, not ufuncs
     for i in p.lines:
         kind = type(p.gates[i])
         owned[i] = kind in UFUNCS or kind in (G.MatMulGate, G.MatMulGradGate)
         for a in p.args[i]:
             last_use[a] = i
-        if kind not in _FRESH:
+        if kind not in _FRESH and i not in made_by_helpers:
             shared.update(p.args[i])
     for i in p.lines:
         out = p.values[i]
-        if type(p.gates[i]) not in UFUNCS or type(out) is not np.ndarray:
+        if type(p.gates[i]) not in UFUNCS or type(out) is not np.ndarray or i in made_by_helpers:
             continue
         for a in dict.fromkeys(p.args[i]):
             if owned[a] and last_use[a] == i and a not in shared and _same_form(p.values[a], out):

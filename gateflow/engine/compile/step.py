@@ -25,6 +25,7 @@ from gateflow import registry as plugin_registry
 from gateflow.errors import CompileWarning, GateflowError, GraphError, ShapeError, UnknownNodeError
 from gateflow.engine.compile import codegen
 from gateflow.engine.compile.results import Layout, StepResult, result_class
+from gateflow.engine.compile.fusion import find_losses, fuse_losses, pair_losses
 from gateflow.engine.compile.rewrites import Program, plan_buffers, simplify
 from gateflow.engine.grad import grad
 from gateflow.engine.graph import Graph, Node
@@ -216,18 +217,19 @@ class Step:
 
     def _specialise(self, named: dict[str, Any]) -> Specialisation:
         graph = self.graph
-        output = graph.forward(named, outputs=self.outputs[:1])[self.outputs[0]]
-        copy, grad_names = self._copy_with_grads(output)
+        forward = graph.forward(named, outputs=self.outputs[:1])
+        copy, grad_names = self._copy_with_grads(forward)
         run = copy.forward(named, outputs=self.outputs + tuple(grad_names))
         program = Program.from_plan(run.plan, [value for _, value in run.items()], list(self.outputs), grad_names, frozenset(named))
-        plan_buffers(simplify(program))
+        plan_buffers(pair_losses(simplify(program)))
         mode = "math" if codegen.math_ready(program) else "numpy"
         title = f"{', '.join(self.outputs)}" + (f" and d {self.outputs[0]} / d {', '.join(self.wrt)}" if self.wrt else "")
         source, namespace = codegen.generate(program, mode, title, self._results)
         return Specialisation(program, mode, codegen.load(source, namespace), source, self._results)
 
-    def _copy_with_grads(self, output: Any) -> tuple[Graph, list[str]]:
+    def _copy_with_grads(self, forward: Any) -> tuple[Graph, list[str]]:
         """A private copy of the graph, its loss chains fused, holding the gradient nodes."""
+        output = forward[self.outputs[0]]
         shape = np.shape(output)
         if self.seed is not None:
             if self.seed.shape != shape:
@@ -240,9 +242,12 @@ class Step:
             key, seed = "scalar", np.float64(1.0)
         else:
             key, seed = ("ones", shape, output.dtype), np.ones(shape, dtype=output.dtype)
+        chains = find_losses(self.graph, forward, keep=self.outputs + self.wrt)
+        key = (key, chains)
         found = self._copies.get(key)
         if found is None:
             copy = self.graph.copy()
+            fuse_losses(copy, chains)
             names: list[str] = []
             if self.wrt:
                 nodes = grad(copy[self.outputs[0]], [copy[w] for w in self.wrt], seed=copy.const(seed))
