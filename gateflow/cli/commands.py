@@ -103,6 +103,17 @@ def _run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_compile(args: argparse.Namespace) -> int:
+    target = _target(args)
+    output = target.require_output()
+    graph = target.graph
+    leaves = [n for n in graph.plan(output).names if graph[n].kind in ("input", "param")]
+    step = graph.compile([output], wrt=leaves)
+    step(target.feeds)
+    print(step.source, end="")
+    return 0
+
+
 def _run_gates(args: argparse.Namespace) -> int:
     from gateflow.registry import registry
     from gateflow.learn.table import format_rows
@@ -145,6 +156,8 @@ def register_commands(register):
          "compare FILE's gradients with central differences; exit 1 if they disagree"),
         ("explain", _configure_explain, _run_explain,
          "write out the chain rule for FILE gate by gate, with the numbers"),
+        ("compile", _configure_target, _run_compile,
+         "print the Python code FILE compiles to: its forward and backward pass, one line per gate"),
     ):
         register(name, configure, run, help=help, description=f"{help[0].upper()}{help[1:]}. {SCRIPT_CONVENTION}")
     register("gates", _no_arguments, _run_gates, help="list every registered gate, its arity and its plugin")

@@ -75,9 +75,14 @@ class _Writer:
             return f"({text})" if text.startswith("-") else text
         name = self.const_var.get(slot)
         if name is None:
-            name = self.const_var[slot] = self.names.new(self.p.names[slot])
+            name = self.const_var[slot] = self.names.new(self.label(slot))
             self.namespace[name] = float(value) if self.mode == "math" else value
         return name
+
+    def returned(self, slot: int) -> str:
+        """A result: a constant array is copied, so the caller may change what it gets."""
+        text = self.operand(slot)
+        return f"{text}.copy()" if self.p.consts[slot] and type(self.p.values[slot]) is np.ndarray else text
 
     def operand_for_call(self, slot: int) -> str:
         return self.operand(slot, literal=False)
@@ -95,7 +100,7 @@ class _Writer:
         p = self.p
         for i in p.leaves + p.lines:
             self.var[i] = self.names.new(self.label(i))
-        body = [f"def step(feeds, params):", f'    """{title}"""']
+        body = ["def step(feeds, params):", f"    {ascii(title)}"]  # node names only as a literal
         body += self.fetch()
         paired = {i for pair in p.fused.values() for i in pair}
         for i in p.lines:
@@ -104,8 +109,8 @@ class _Writer:
                 body.append(f"    {self.var[loss]}, {self.var[rest]} = {fused_call(p, loss, self.operand_for_call)}")
             elif i not in paired:
                 body.append(f"    {self.var[i]} = {self.expression(i)}" + self.note(i))
-        outputs = "".join(self.operand(i) + ", " for i in p.outputs)
-        grads = "".join(self.operand(i) + ", " for i in p.grads)
+        outputs = "".join(self.returned(i) + ", " for i in p.outputs)
+        grads = "".join(self.returned(i) + ", " for i in p.grads)
         body.append(f"    return Values(({outputs})), Gradients(({grads}))")
         return "\n".join(body) + "\n", self.namespace
 
@@ -113,8 +118,8 @@ class _Writer:
         """What the identifier of a node is made from: its name, with the gradient nodes
         of the first output as ``d_<node>`` and the backward pass's other terms as ``bw_*``."""
         name = self.p.labels[slot]
-        prefix = f"grad/{self.p.names[self.p.outputs[0]]}/" if self.p.grads else None
-        if prefix and name.startswith(prefix):
+        prefix = self.p.grad_prefix
+        if self.p.grads and name.startswith(prefix):
             rest = name[len(prefix):]
             return "bw" + rest if rest.startswith("_") else "d_" + rest
         return name

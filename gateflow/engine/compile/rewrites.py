@@ -23,6 +23,7 @@ from gateflow import gates as G
 from gateflow.gates.base import Gate
 
 _SHAPE_ONLY = (G.SizeGate, G.SeedGate)  # their value depends on their input's shape alone
+_SHAPE_OF_SECOND = (G.SumToGate, G.BroadcastToGate, G.ReshapeLikeGate)  # the second only lends a shape
 _SAME_SHAPE_IDENTITY = (G.SumToGate, G.BroadcastToGate, G.ReshapeLikeGate, G.ReshapeGate)
 _COMMUTATIVE = (G.AddGate, G.MultiplyGate)
 # Elementwise gates and the numpy ufunc that computes them (for out= buffers).
@@ -52,6 +53,7 @@ class Program:
     consts: list[bool] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)  # what identifiers are made from
     rep: list[int] = field(default_factory=list)  # the slot standing for each slot
+    grad_prefix: str = ""  # how gf.grad named the gradient nodes: "grad/<first output>/"
     lines: list[int] = field(default_factory=list)  # gate slots to compute, in order
     leaves: list[int] = field(default_factory=list)  # inputs and parameters read
     buffers: dict[int, int] = field(default_factory=dict)  # slot -> argument slot it overwrites
@@ -73,7 +75,7 @@ class Program:
         return cls(
             list(plan.names), kinds, gates, args, values,
             [slot[o] for o in outputs], [slot[g] for g in grads], fed,
-            consts=[k == "const" for k in kinds], labels=list(plan.names),
+            consts=[k == "const" for k in kinds], labels=list(plan.names), grad_prefix=f"grad/{outputs[0]}/",
         )
 
     def results(self) -> list[int]:
@@ -100,9 +102,13 @@ def _identity_argument(p: Program, gate: Gate, args: tuple[int, ...], out: Any) 
 
 
 def _pass_name(p: Program, gone: int, kept: int) -> None:
-    """A node standing in for a named one takes its name if its own was made up (the
-    terms gf.grad adds are named ``grad/f/_mul_3``; the gradients ``grad/f/x``)."""
-    if p.kinds[kept] == "gate" and "/_" in p.labels[kept] and "/_" not in p.labels[gone]:
+    """A gate standing in for another takes its name if that one was asked for, or if its
+    own was made up (the terms gf.grad adds are named ``grad/f/_mul_3``, the gradients
+    ``grad/f/x``)."""
+    if p.kinds[kept] != "gate":
+        return
+    made_up = "/_" in p.labels[kept] and "/_" not in p.labels[gone]
+    if made_up or (gone in p.outputs and kept not in p.outputs):
         p.labels[kept] = p.labels[gone]
 
 
@@ -118,7 +124,9 @@ def simplify(p: Program) -> Program:
             continue
         args = tuple([rep[a] for a in p.args[i]])
         p.args[i] = args
-        if isinstance(gate, _SHAPE_ONLY) or all(consts[a] for a in args):
+        if isinstance(gate, _SHAPE_ONLY) or all(consts[a] for a in args) or (
+            isinstance(gate, _SHAPE_OF_SECOND) and consts[args[0]]
+        ):
             consts[i] = True
             if isinstance(values[i], np.ndarray):
                 values[i].flags.writeable = False

@@ -66,6 +66,14 @@ def _signature(value: Any) -> Any:
     return ("scalar", value.dtype)
 
 
+def _numpy_value(value: Any) -> Any:
+    """`value` as the interpreter takes it, or None if it is not a plain numpy value."""
+    if not isinstance(value, _PLAIN):
+        return None
+    value = np.float64(value) if type(value) is float else as_value(value)
+    return value if type(value) is np.ndarray or isinstance(value, np.floating) else None
+
+
 class Step:
     """``values, grads = step(feeds)``: the values of `outputs` and the gradients of the
     first output with respect to each `wrt` node, computed by generated code (see the
@@ -174,12 +182,13 @@ class Step:
                 if graph.nx.nodes[key]["kind"] not in ("input", "param"):
                     return None
                 continue  # an input these outputs do not need
-            if not isinstance(value, _PLAIN):
-                return None
             try:
-                named[key] = np.float64(value) if type(value) is float else as_value(value)
+                value = _numpy_value(value)
             except (TypeError, ValueError):
                 return None
+            if value is None:
+                return None
+            named[key] = value
         if any(kind == "input" and name not in named for name, kind in self._leaves.items()):
             return None
         return named
