@@ -51,6 +51,14 @@ def load(source: str, namespace: dict[str, Any]) -> Callable:
     return namespace["step"]
 
 
+def _literal(value: Any) -> str:
+    """A finite scalar as a Python literal (negative ones in parentheses), else ""."""
+    if getattr(value, "ndim", 0) != 0 or not math.isfinite(value):
+        return ""
+    text = repr(float(value))
+    return f"({text})" if text.startswith("-") else text
+
+
 class _Writer:
     def __init__(self, p: Program, mode: str, results: tuple[type, type]):
         self.p, self.mode = p, mode
@@ -59,23 +67,28 @@ class _Writer:
         self.names = Names(set(self.namespace) | {"feeds", "params", "step", "type", "len"})
         self.var: dict[int, str] = {}
         self.const_var: dict[int, str] = {}
-        dtypes = {np.result_type(p.values[i]) for i in p.lines + p.leaves if p.values[i] is not None}
+        dtypes = {getattr(p.values[i], "dtype", None) for i in p.lines + p.leaves}
         self.inline = mode == "math" or dtypes <= {np.dtype(np.float64)}
         self.gate_var: dict[int, str] = {}
         self.dtype_var: dict[np.dtype, str] = {}
+        self.literals: dict[int, str] = {}  # "" for a constant that has to be named
 
     # -- operands -----------------------------------------------------------------------
 
     def operand(self, slot: int, literal: bool = True) -> str:
-        if slot in self.var:
-            return self.var[slot]
-        value = self.p.values[slot]
-        if literal and self.inline and np.ndim(value) == 0 and np.isfinite(value):
-            text = repr(float(value))
-            return f"({text})" if text.startswith("-") else text
+        name = self.var.get(slot)
+        if name is not None:
+            return name
+        if literal and self.inline:
+            text = self.literals.get(slot)
+            if text is None:
+                text = self.literals[slot] = _literal(self.p.values[slot])
+            if text:
+                return text
         name = self.const_var.get(slot)
         if name is None:
             name = self.const_var[slot] = self.names.new(self.label(slot))
+            value = self.p.values[slot]
             self.namespace[name] = float(value) if self.mode == "math" else value
         return name
 
@@ -168,7 +181,7 @@ class _Writer:
         p = self.p
         gate, args = p.gates[slot], p.args[slot]
         formula = self.table.get(type(gate))
-        shapes = [np.shape(p.values[a]) for a in args]
+        shapes = [getattr(p.values[a], "shape", ()) for a in args]
         if formula is not None:
             buffer = p.buffers.get(slot)
             operands = [self.operand(a) for a in args]

@@ -27,11 +27,13 @@ def _call(function):
     return lambda gate, a, shapes, out: f"{function}({', '.join(a)})"
 
 
-def _reduce(function):
+def _reduce(method):
+    """x.sum(...) or x.mean(...): what np.sum and np.mean call for numpy values, minus a step."""
+
     def expression(gate, a, shapes, out):
-        options = "" if gate.axis is None else f", axis={gate.axis!r}"
-        options += ", keepdims=True" if gate.keepdims else ""
-        return f"{function}({a[0]}{options})"
+        options = [] if gate.axis is None else [f"axis={gate.axis!r}"]
+        options += ["keepdims=True"] if gate.keepdims else []
+        return f"{a[0]}.{method}({', '.join(options)})"
 
     return expression
 
@@ -61,11 +63,11 @@ def _sum_to(gate, a, shapes, out):
     shape, target, text = shapes[0], np.shape(out), a[0]
     extra = len(shape) - len(target)
     if extra > 0:
-        text = f"np.sum({text}, axis={tuple(range(extra))!r})"
+        text = f"{text}.sum(axis={tuple(range(extra))!r})"
         shape = shape[extra:]
     axes = tuple(i for i, (g, s) in enumerate(zip(shape, target)) if s == 1 and g != 1)
     if axes:
-        text = f"np.sum({text}, axis={axes!r}, keepdims=True)"
+        text = f"{text}.sum(axis={axes!r}, keepdims=True)"
     if len(shape) < len(target):
         text = f"np.reshape({text}, {target!r})"
     return text
@@ -123,8 +125,8 @@ NUMPY = {
     G.MinGate: _call("np.minimum"),
     G.MatMulGate: _binary("@"),
     G.MatMulGradGate: _matmul_grad,
-    G.SumGate: _reduce("np.sum"),
-    G.MeanGate: _reduce("np.mean"),
+    G.SumGate: _reduce("sum"),
+    G.MeanGate: _reduce("mean"),
     G.ReshapeGate: lambda gate, a, shapes, out: f"np.reshape({a[0]}, {gate.shape!r})",
     G.TransposeGate: _transpose,
     G.GreaterGate: _mask(">"),

@@ -83,20 +83,25 @@ class Program:
 
 
 def _same_form(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and np.shape(a) == np.shape(b) and getattr(a, "dtype", None) == getattr(b, "dtype", None)
+    """The same type, shape and dtype (a numpy scalar's type fixes the other two)."""
+    return type(a) is type(b) and (type(a) is not np.ndarray or (a.shape == b.shape and a.dtype == b.dtype))
+
+
+def _ndim(value: Any) -> int:
+    return getattr(value, "ndim", 0)
 
 
 def _identity_argument(p: Program, gate: Gate, args: tuple[int, ...], out: Any) -> int | None:
     """The argument a gate returns unchanged at these shapes, if any."""
     kind, values = type(gate), p.values
-    if kind in _SAME_SHAPE_IDENTITY or (kind in (G.SumGate, G.MeanGate) and np.ndim(values[args[0]]) == 0) or (
-        kind is G.TransposeGate and np.ndim(values[args[0]]) <= 1
+    if kind in _SAME_SHAPE_IDENTITY or (kind in (G.SumGate, G.MeanGate) and _ndim(values[args[0]]) == 0) or (
+        kind is G.TransposeGate and _ndim(values[args[0]]) <= 1
     ):
         return args[0] if _same_form(values[args[0]], out) else None
     if kind is G.MultiplyGate:
         for one, other in (args, args[::-1]):
             value = values[one]
-            if p.consts[one] and np.ndim(value) == 0 and value == 1.0 and _same_form(values[other], out):
+            if p.consts[one] and _ndim(value) == 0 and value == 1.0 and _same_form(values[other], out):
                 return other
     return None
 

@@ -29,6 +29,7 @@ from gateflow.engine.compile.fusion import find_losses, fuse_losses, pair_losses
 from gateflow.engine.compile.rewrites import Program, plan_buffers, simplify
 from gateflow.engine.grad import grad
 from gateflow.engine.graph import Graph, Node
+from gateflow.engine.scheduler import paused_gc
 from gateflow.engine.values import as_value
 
 MAX_GATES = 200_000  # past this many forward gates a step runs on the interpreter
@@ -121,7 +122,8 @@ class Step:
         plan = graph.plan(self.outputs)
         self._leaves = {name: kind for name, kind in ((n, graph.nx.nodes[n]["kind"]) for n in plan.names) if kind in ("input", "param")}
         self._observed = plugin_registry.registry().observers() != (None, None)
-        self._too_big = len(plan.steps) > self.max_gates
+        self._gates = len(plan.steps)
+        self._too_big = self._gates > self.max_gates
         self._noticed = False
 
     # -- calling ------------------------------------------------------------------------
@@ -154,7 +156,8 @@ class Step:
         key += tuple((name, _signature(self._params[name])) for name, kind in self._leaves.items() if kind == "param" and name not in named)
         spec = self._specs.get(key)
         if spec is None:
-            spec = self._specs[key] = self._specialise(named)
+            with paused_gc(len(self._leaves) + self._gates):
+                spec = self._specs[key] = self._specialise(named)
         try:
             result = spec.run(named, self._params)
         except GateflowError:
