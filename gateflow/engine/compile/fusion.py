@@ -20,7 +20,6 @@ import numpy as np
 
 from gateflow import gates as G
 from gateflow.gates.base import Gate
-from gateflow.gates.losses import _class_indices, _log_softmax, _pick, _rows
 from gateflow.engine.compile.rewrites import Program, prune
 from gateflow.engine.graph import Graph
 
@@ -132,15 +131,26 @@ def _match(graph: Graph, diff: str, keep: set[str], run: Any) -> tuple[str, str,
 # -- one helper for a loss and its softmax - targets ------------------------------------
 
 
+_SOFTMAX_CE, _SOFTMAX, _ONE_HOT = G.SoftmaxCrossEntropyGate(), G.SoftmaxGate(), G.OneHotGate()
+
+
 def softmax_cross_entropy_and_softmax_minus_onehot(scores, labels):
-    """SoftmaxCrossEntropyGate's value, and softmax(scores) - onehot(labels), sharing the
-    log-softmax (each exactly as the gates compute it)."""
-    index = _class_indices("softmax_cross_entropy", scores, labels)
-    logp = _log_softmax(scores)
+    """SoftmaxCrossEntropyGate's value and softmax(scores) - onehot(labels), sharing one
+    log-softmax. Labels that are not whole numbers 0..C-1 (or empty) go to the gates
+    themselves, which raise their own errors."""
+    classes = scores.shape[-1]
+    index = labels.astype(np.intp)
+    if labels.shape != scores.shape[:-1] or not labels.size or not (
+        (index == labels).all() and index.min() >= 0 and index.max() < classes
+    ):
+        return _SOFTMAX_CE.forward(scores, labels), _SOFTMAX.forward(scores) - _ONE_HOT.forward(labels, scores)
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    at = (np.arange(index.size), index.reshape(-1))
+    loss = -logp.reshape(-1, classes)[at].mean()
     probs = np.exp(logp)
-    flat, at = _rows(probs, index)
-    flat[at] -= 1.0
-    return -np.mean(_pick(logp, index)), probs
+    probs.reshape(-1, classes)[at] -= 1.0
+    return loss, probs
 
 
 def soft_target_cross_entropy_and_softmax_minus_targets(z, targets, axis):
