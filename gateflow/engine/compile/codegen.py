@@ -143,31 +143,42 @@ class _Writer:
         return "" if self.var[slot] == label or not _ODD.search(label) else "  " + comment(self.p.labels[slot])
 
     def fetch(self) -> list[str]:
-        p, lines, checks = self.p, [], []
+        """Read the feeds and parameters, and return None unless each is of the kind,
+        shape and dtype specialised for."""
+        p, lines = self.p, []
         fed = [i for i in p.leaves if p.names[i] in p.fed]
-        if fed:
+        unused = sorted(p.fed - {p.names[i] for i in fed})
+        if p.fed:
             lines.append("    try:")
             lines += [f"        {self.var[i]} = feeds[{p.names[i]!r}]" for i in fed]
+            lines += [f"        feeds[{name!r}]  # fed, though no result needs it" for name in unused]
             lines += ["    except KeyError:", "        return None"]
-        lines += [f"    {self.var[i]} = params[{p.names[i]!r}]" for i in p.leaves if i not in fed]
-        lines.append(f"    if len(feeds) != {len(p.fed)}:")
-        lines.append("        return None")
-        for i in p.leaves:
-            check, convert = self.guard(i, i in fed)
-            lines.append(f"    if {check}:")
-            lines.append("        return None")
-            if convert:
-                lines.append(f"    {self.var[i]} = {convert}")
-        return lines
+        params = [i for i in p.leaves if i not in fed]
+        lines += [f"    {self.var[i]} = params[{p.names[i]!r}]" for i in params]
+        checks, converts = [f"len(feeds) != {len(p.fed)}"], []
+        if self.mode == "math":  # every value a float64 scalar: fed as floats, stored as np.float64
+            for leaves, kind in ((fed, "float"), (params, "float64")):
+                if leaves:
+                    chain = "".join(f" is type({self.var[i]})" for i in leaves[1:])
+                    checks.append(f"not (type({self.var[leaves[0]]}) is {kind}{chain})")
+        else:
+            for i in p.leaves:
+                check, convert = self.guard(i, i in fed)
+                checks.append(check)
+                if convert:
+                    converts.append(f"    {self.var[i]} = {convert}")
+        for check in checks:
+            lines += [f"    if {check}:", "        return None"]
+        return lines + converts
 
     def guard(self, slot: int, fed: bool) -> tuple[str, str | None]:
-        """The test that the value differs from the specialisation's, and a conversion."""
+        """The test that a value differs from the specialisation's, and a conversion."""
         name, value = self.var[slot], self.p.values[slot]
         if type(value) is np.ndarray:
             dtype = self.names_for_dtype(value.dtype)
             return f"type({name}) is not ndarray or {name}.shape != {value.shape!r} or {name}.dtype is not {dtype}", None
-        if type(value) is np.float64 and (fed or self.mode == "math"):
-            return f"type({name}) not in float_types", (f"float64({name})" if self.mode == "numpy" else None)
+        if type(value) is np.float64 and fed:
+            return f"type({name}) not in float_types", f"float64({name})"
         return f"type({name}) is not np.{type(value).__name__}", None
 
     def names_for_dtype(self, dtype: np.dtype) -> str:

@@ -119,6 +119,7 @@ class Step:
         self._specs: dict[Any, Specialisation | None] = {}
         self._copies: dict[Any, tuple[Graph, list[str]]] = {}
         self._last: Specialisation | None = None
+        self._function: Callable | None = None  # the latest specialisation's, tried first
         plan = graph.plan(self.outputs)
         self._leaves = {name: kind for name, kind in ((n, graph.nx.nodes[n]["kind"]) for n in plan.names) if kind in ("input", "param")}
         self._observed = plugin_registry.registry().observers() != (None, None)
@@ -129,23 +130,34 @@ class Step:
     # -- calling ------------------------------------------------------------------------
 
     def __call__(self, feeds: dict[Any, Any] | None = None) -> tuple[StepResult, StepResult]:
-        if feeds is None:
-            feeds = _EMPTY
-        if self.graph.version != self._version or plugin_registry.generation != self._generation:
-            self._reset()
-        spec = self._last
-        if spec is not None:
+        function = self._function
+        if function is not None and self.graph.version == self._version and plugin_registry.generation == self._generation:
             try:
-                result = spec.run(feeds, self._params)
-            except GateflowError:
-                raise
+                result = function(_EMPTY if feeds is None else feeds, self._params)
             except Exception as exc:
-                return self._interpret_after(exc, feeds)
+                return self._recover(exc, feeds)
             if result is not None:
                 return result
-        return self._slow(feeds)
+        return self._slow(_EMPTY if feeds is None else feeds)
+
+    def _recover(self, exc: Exception, feeds: Any) -> tuple[StepResult, StepResult]:
+        """After the latest specialisation raised: its numpy version, if its Python floats
+        met 1/0 or an overflow, else the interpreter's verdict."""
+        if isinstance(exc, GateflowError):
+            raise exc
+        feeds = _EMPTY if feeds is None else feeds
+        if self._last.mode == "math" and isinstance(exc, (ArithmeticError, ValueError)):
+            try:
+                return self._last.run(feeds, self._params) or self._slow(feeds)
+            except GateflowError:
+                raise
+            except Exception as again:
+                exc = again
+        return self._interpret_after(exc, feeds)
 
     def _slow(self, feeds: dict[Any, Any]) -> tuple[StepResult, StepResult]:
+        if self.graph.version != self._version or plugin_registry.generation != self._generation:
+            self._reset()
         if self._observed or self._too_big:
             self._notice()
             return self._interpret(feeds)
@@ -158,6 +170,8 @@ class Step:
         if spec is None:
             with paused_gc(len(self._leaves) + self._gates):
                 spec = self._specs[key] = self._specialise(named)
+        if spec.mode == "math":  # its code takes fed scalars as Python floats
+            named = {name: float(value) if type(value) is np.float64 else value for name, value in named.items()}
         try:
             result = spec.run(named, self._params)
         except GateflowError:
@@ -166,7 +180,7 @@ class Step:
             return self._interpret_after(exc, feeds)
         if result is None:
             return self._interpret(feeds)
-        self._last = spec
+        self._last, self._function = spec, spec.function
         return result
 
     def _named(self, feeds: dict[Any, Any]) -> dict[str, Any] | None:
