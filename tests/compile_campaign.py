@@ -1,5 +1,8 @@
 """A long differential campaign, outside the suite: compiled steps against the interpreter
-(values and gradients to 1e-12 relative) on thousands of random graphs of two sizes.
+(values and gradients to 1e-12 relative) on thousands of random graphs of two sizes. The
+bigger graphs have gradients that cancel to rounding noise (1e-17 where the exact value
+is 0), which the backward pass as gates and the interpreter's backward round differently:
+there an absolute 1e-15 applies.
 
 Run: .venv/bin/python tests/compile_campaign.py [GRAPHS]
 """
@@ -18,7 +21,8 @@ def main(graphs: int = 5000) -> int:
         case, outputs = random_case(seed)
         assert_step_matches_interpreter(case.graph, case.feeds, outputs, case.wrt)
         big = random_graph(seed, size=40)
-        assert_step_matches_interpreter(big.graph, big.feeds, [big.output], [w for w in big.wrt if w.name in big.graph.plan([big.output]).slot])
+        wrt = [w for w in big.wrt if w.name in big.graph.plan([big.output]).slot]
+        assert_step_matches_interpreter(big.graph, big.feeds, [big.output], wrt, atol=1e-15)
     print(f"{2 * graphs} random graphs: compiled == interpreted")
     return 0
 

@@ -28,3 +28,11 @@ def test_chain_benchmark_runs_without_recursion(gates, capsys):
     result = bench_chain.main(["--gates", str(gates)])
     assert result["gates"] == gates and result["nodes"] == gates + 3
     assert 0.0 < result["value"] < 1.0
+
+
+def test_compile_benchmark_runs_and_agrees_with_its_references(capsys):
+    import bench_compile
+
+    result = bench_compile.main(["--chains", "300"], iterations=50, repeats=1, number=2)
+    assert result["chains"][0]["compiled"] and result["mlp"]["fused_ratio"] > 0
+    assert "compiled / Python" in capsys.readouterr().out

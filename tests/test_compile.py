@@ -25,10 +25,10 @@ def no_fallback_warnings():
         yield
 
 
-def assert_same(actual, expected):
+def assert_same(actual, expected, atol=0.0):
     assert np.shape(actual) == np.shape(expected)
     assert np.result_type(actual) == np.result_type(expected)
-    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=atol)
 
 
 def interpreted(graph, feeds, outputs, wrt, seed=None):
@@ -37,15 +37,15 @@ def interpreted(graph, feeds, outputs, wrt, seed=None):
     return [run[o] for o in outputs], [grads[w] for w in wrt]
 
 
-def assert_step_matches_interpreter(graph, feeds, outputs, wrt, calls=2, **options):
+def assert_step_matches_interpreter(graph, feeds, outputs, wrt, calls=2, atol=0.0, **options):
     step = graph.compile(outputs, wrt=wrt, **options)
     values, grads = interpreted(graph, feeds, outputs, wrt, options.get("seed"))
     for _ in range(calls):  # the first call specialises, the next runs the generated code alone
         got_values, got_grads = step(feeds)
         for node, expected in zip(outputs, values):
-            assert_same(got_values[node], expected)
+            assert_same(got_values[node], expected, atol)
         for node, expected in zip(wrt, grads):
-            assert_same(got_grads[node], expected)
+            assert_same(got_grads[node], expected, atol)
     return step
 
 

@@ -32,7 +32,7 @@ from gateflow.engine.graph import Graph, Node
 from gateflow.engine.scheduler import paused_gc
 from gateflow.engine.values import as_value
 
-MAX_GATES = 200_000  # past this many forward gates a step runs on the interpreter
+MAX_GATES = 100_000  # past this many forward gates a step runs on the interpreter
 _EMPTY: dict = {}
 _PLAIN = (float, int, np.ndarray, np.generic, list, tuple)
 
