@@ -34,6 +34,7 @@ from gateflow.gates.base import Gate
 from gateflow.gates import *  # noqa: F403 - the built-in gate classes
 from gateflow.engine.gradcheck import GradcheckReport, gradcheck
 from gateflow.engine.graph import Graph, Node
+from gateflow.engine.lazy import compute
 from gateflow.files.graphfile import load, save
 from gateflow.hookspecs import hookimpl, hookspec
 from gateflow.training.initializers import he_normal, he_uniform, xavier_normal, xavier_uniform

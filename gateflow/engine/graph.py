@@ -27,7 +27,7 @@ from gateflow.gates.base import Gate
 from gateflow import registry as plugin_registry
 from gateflow.engine.run import Run
 from gateflow.engine.scheduler import Plan, paused_gc
-from gateflow.engine.values import as_value, stored_value
+from gateflow.engine.values import UnknownShapeError, as_value, stored_value
 
 KINDS = ("input", "param", "const", "gate")
 
@@ -355,7 +355,7 @@ class Graph:
     def set_value(self, node: Node | str, value: Any, copy: bool = True) -> None:
         """Replace a parameter's value with one of the same shape.
 
-        With ``copy=False`` a float64 array is taken over as it is (and made read-only)
+        With ``copy=False`` a float array is taken over as it is (and made read-only)
         instead of copied: optimizers hand over the fresh arrays they compute.
         """
         name = node if type(node) is str else self[node].name
@@ -363,7 +363,7 @@ class Graph:
         if old is None:
             kind = self[name].kind
             raise GraphError(f"node {name!r} is a {kind}, not a parameter; only parameters can be set.")
-        take_over = not copy and type(value) is np.ndarray and value.dtype == np.float64
+        take_over = not copy and type(value) is np.ndarray and value.dtype.kind == "f"
         new = value if take_over else self._convert(value, f"parameter {name!r}")
         old_shape, new_shape = getattr(old, "shape", ()), getattr(new, "shape", ())
         if new_shape != old_shape:
@@ -460,6 +460,8 @@ class Graph:
     def _feed_value(name: str, value: Any) -> Any:
         try:
             return as_value(value)
+        except UnknownShapeError as exc:
+            raise FeedError(f"the value fed for {name!r} cannot be used: {exc}.") from None
         except (TypeError, ValueError) as exc:
             raise FeedError(
                 f"the value fed for {name!r} is not a number or an array of numbers: {value!r}."

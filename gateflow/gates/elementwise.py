@@ -83,9 +83,13 @@ class AbsGate(Gate):
         return (grad * np.sign(x),)
 
 
-def _tie_split(winner, tie):
-    """The share of the gradient an input gets: 1 where it wins, ½ on a tie, else 0."""
-    return winner + 0.5 * tie
+def _tie_split(grad, winner, tie):
+    """The gradients of (x, y) when x gets all of `grad` where it wins and ½ on a tie.
+
+    Masks multiply the gradient itself, so it keeps its dtype (float32 stays float32).
+    """
+    gx = grad * winner + (0.5 * grad) * tie
+    return gx, grad - gx
 
 
 class MaxGate(Gate):
@@ -101,8 +105,7 @@ class MaxGate(Gate):
         return np.maximum(x, y)
 
     def backward(self, grad, out, x, y):
-        share_x = _tie_split(x > y, x == y)
-        return grad * share_x, grad * (1.0 - share_x)
+        return _tie_split(grad, x > y, x == y)
 
 
 class MinGate(Gate):
@@ -114,5 +117,4 @@ class MinGate(Gate):
         return np.minimum(x, y)
 
     def backward(self, grad, out, x, y):
-        share_x = _tie_split(x < y, x == y)
-        return grad * share_x, grad * (1.0 - share_x)
+        return _tie_split(grad, x < y, x == y)

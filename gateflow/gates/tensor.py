@@ -48,10 +48,11 @@ class MatMulGate(Gate):
 
 
 def _spread(grad, x, axis, keepdims):
-    """Broadcast the gradient of a reduction back over the reduced axes of x."""
+    """Broadcast the gradient of a reduction back over the reduced axes of x (as an
+    array like x: for a dask x, lazily and in x's chunks)."""
     if axis is not None and not keepdims:
         grad = np.expand_dims(grad, axis)
-    return np.full(np.shape(x), grad)
+    return grad * np.ones_like(x)
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +83,7 @@ class MeanGate(SumGate):
         return np.mean(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, grad, out, x):
-        count = x.size // max(np.size(out), 1)
+        count = getattr(x, "size", 1) // max(getattr(out, "size", 1), 1)
         return (_spread(grad / count, x, self.axis, self.keepdims),)
 
 
