@@ -5,6 +5,8 @@ the right answer or a GateflowError, never a hang, with the parameters kept."""
 
 import os
 import signal
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,7 +27,7 @@ def client():
     # A task whose worker dies twice fails (KilledWorker) instead of being retried on and on.
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit="1GiB"
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", memory_limit="1GiB"
         )
     with cluster, distributed.Client(cluster) as client:
         yield client
@@ -203,3 +205,26 @@ def test_workers_that_keep_dying_end_in_a_training_error_with_the_parameters_kep
         gf.fit(loss, {x: dX, t: dy}, optimizer=opt, epochs=1, batch_size=BLOCK, progress=False)
     assert_same_params(params(g), before)
     assert opt.t == 0
+
+
+def test_the_out_of_core_example_trains_on_the_cluster(workers, capsys):
+    from example_scripts import load_example
+
+    result = load_example("train_out_of_core").main([
+        "--rows", "20000", "--features", "8", "--chunk-rows", "2500", "--batch-rows", "5000", "--epochs", "2",
+        "--client-memory", "0", "--scheduler", workers.scheduler.address,
+    ])
+    out = capsys.readouterr().out
+    assert "20,000 rows x 8 features" in out and "epoch 2: loss" in out and "rows/s" in out
+    assert result["loss"][1] < result["loss"][0] and result["test"]["accuracy"] > 0.75
+    assert len(result["worker_peaks"]) == 2 and result["client_peak"] > 0
+
+
+def test_the_dask_benchmark_sides_compute_the_same_epoch(workers):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import bench_dask
+
+    sizes = {"rows": 4000, "chunk_rows": 1000, "batch_rows": 2000}
+    on_numpy, on_dask = bench_dask.numpy_side(**sizes), bench_dask.dask_side(workers, **sizes)
+    assert on_dask["loss"] == pytest.approx(on_numpy["loss"], rel=1e-10)
+    assert on_dask["rows_per_second"] > 0 and len(on_dask["worker_peaks"]) == 2
