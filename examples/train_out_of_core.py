@@ -124,8 +124,11 @@ def main(argv: list[str] | None = None) -> dict:
             n_workers=args.workers, threads_per_worker=1, memory_limit=args.worker_memory, dashboard_address=":0"
         )
         client = Client(cluster)
+    limit = parse_bytes(args.client_memory)
+    if limit:
+        print(f"this process may hold at most {format_bytes(limit)} (address space)")
     try:
-        with memory_limit(parse_bytes(args.client_memory)):  # the workers started: theirs is their own
+        with memory_limit(limit):  # the workers have started: their limits are their own
             return train(args, client)
     finally:
         client.close()

@@ -139,3 +139,16 @@ def test_import_gateflow_does_not_import_dask():
     code = "import sys, gateflow; print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_inputs_chunked_differently_combine_to_the_numpy_answer():
+    rng = np.random.default_rng(0)
+    logits, targets = rng.standard_normal((12, 1)), rng.uniform(0, 1, (12, 1))
+    g = gf.Graph()
+    z, t = g.input("z"), g.input("t")
+    loss = gf.binary_cross_entropy(z, t)
+    run = g.forward({z: da.from_array(logits, chunks=(5, 1)), t: da.from_array(targets, chunks=(3, 1))})
+    value, grad = gf.compute(run[loss], run.backward(loss)[z])
+    reference = g.forward({z: logits, t: targets})
+    np.testing.assert_allclose(value, reference[loss], rtol=1e-12)
+    np.testing.assert_allclose(grad, reference.backward(loss)[z], rtol=1e-12)

@@ -228,3 +228,16 @@ def test_the_dask_benchmark_sides_compute_the_same_epoch(workers):
     on_numpy, on_dask = bench_dask.numpy_side(**sizes), bench_dask.dask_side(workers, **sizes)
     assert on_dask["loss"] == pytest.approx(on_numpy["loss"], rel=1e-10)
     assert on_dask["rows_per_second"] > 0 and len(on_dask["worker_peaks"]) == 2
+
+
+def test_a_cluster_without_workers_fails_within_its_timeout_instead_of_hanging(workers):
+    X, y = data()
+    g, x, t, net, loss = model()
+    dX, dy = lazy(X, y)
+    before = params(g)
+    with dask.config.set({"distributed.scheduler.no-workers-timeout": "1s"}):
+        empty = distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0")
+    with empty, distributed.Client(empty):
+        with pytest.raises(gf.TrainingError, match="failed"):
+            gf.fit(loss, {x: dX, t: dy}, epochs=1, batch_size=BLOCK, progress=False)
+    assert_same_params(params(g), before)

@@ -23,6 +23,7 @@ import numpy as np
 
 from gateflow.errors import GateContractError, GateflowError, ShapeError
 from gateflow.gates.base import Gate
+from gateflow.engine.lazy import is_lazy
 from gateflow.engine.values import computing_value
 
 
@@ -142,7 +143,8 @@ class Plan:
         if isinstance(exc, ValueError):
             return ShapeError(
                 f"{self.describe(out)} cannot combine its inputs of shapes {shapes}: {exc}. "
-                "Check the shapes of the values fed to the inputs upstream of it." + self._chunk_hint(values, ins)
+                "Check the shapes of the values fed to the inputs upstream of it."
+                + self._chunk_hint(values, ins)
             )
         return GateContractError(
             f"{self.describe(out)} raised {type(exc).__name__} in forward with inputs "
@@ -151,7 +153,7 @@ class Plan:
 
     def _chunk_hint(self, values: list[Any], ins: tuple[int, ...]) -> str:
         """Advice for inputs that are dask arrays split along their feature axes."""
-        split = [self.names[i] for i in ins if any(len(c) > 1 for c in getattr(values[i], "chunks", ())[1:])]
+        split = [self.names[i] for i in ins if is_lazy(values[i]) and any(len(c) > 1 for c in values[i].chunks[1:])]
         if not split:
             return ""
         return (
