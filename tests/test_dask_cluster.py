@@ -227,7 +227,8 @@ def test_the_dask_benchmark_sides_compute_the_same_epoch(workers):
     sizes = {"rows": 4000, "chunk_rows": 1000, "batch_rows": 2000}
     on_numpy, on_dask = bench_dask.numpy_side(**sizes), bench_dask.dask_side(workers, **sizes)
     assert on_dask["loss"] == pytest.approx(on_numpy["loss"], rel=1e-10)
-    assert on_dask["rows_per_second"] > 0 and len(on_dask["worker_peaks"]) == 2
+    assert on_dask["rows_per_second"] > 0 and on_dask["bare_rows_per_second"] > 0
+    assert len(on_dask["worker_peaks"]) == 2
 
 
 def test_a_cluster_without_workers_fails_within_its_timeout_instead_of_hanging(workers):
