@@ -265,6 +265,9 @@ def fit(
     the order of these batches (``np.random.default_rng(seed).permutation``); rows within
     a batch need no shuffling, its gradient being their sum. Other arrays (y) are sliced to
     the same rows whatever their own chunks, and feature axes are joined into one chunk.
+    dask retries the tasks of a worker that dies; to have a cluster left without workers
+    fail the step rather than wait for new ones, set dask's
+    ``distributed.scheduler.no-workers-timeout`` (e.g. ``"60s"``) before starting it.
 
     Bad settings or data raise a `GateflowError` (`ConfigError`, `DataError`, `ShapeError`
     ...; a computation that fails on a dask cluster, e.g. workers that keep dying, a
