@@ -142,6 +142,7 @@ def _checked_targets(gate: str, targets):
 
 
 def _check_targets(targets, gate: str):
+    """`targets` if they all lie in [0, 1], else a DataError."""
     if np.any((targets < 0) | (targets > 1)):
         raise DataError(
             f"gate {gate!r}: targets must lie in [0, 1] (probabilities or 0/1 labels); "
