@@ -47,6 +47,7 @@ class Gate:
     name: ClassVar[str] = ""
     arity: ClassVar[int] = 0
     symbol: ClassVar[str] = ""
+    shape_inputs: ClassVar[tuple[int, ...]] = ()  # input slots whose value only lends its shape
 
     def forward(self, *inputs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")

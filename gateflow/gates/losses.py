@@ -120,6 +120,7 @@ class OneHotGate(ZeroGradientGate):
     """f(y, s) = the one-hot rows of labels y over the classes of scores s (shape of s). Gradient 0."""
 
     name, arity, symbol = "one_hot", 2, "one-hot"
+    shape_inputs = (1,)
 
     def forward(self, labels, scores):
         index = _class_indices(self.name, scores, labels)

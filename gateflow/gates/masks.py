@@ -62,6 +62,7 @@ class SizeGate(ZeroGradientGate):
     """f(x) = the number of elements of x, as a float. Gradient 0."""
 
     name, arity, symbol = "size", 1, "size"
+    shape_inputs = (0,)
 
     def forward(self, x):
         return np.float64(np.size(x))
@@ -71,6 +72,7 @@ class ZerosLikeGate(ZeroGradientGate):
     """f(x) = zeros of x's shape: the gradient of a node the output does not depend on."""
 
     name, arity, symbol = "zeros_like", 1, "0"
+    shape_inputs = (0,)
 
     def forward(self, x):
         zeros = np.zeros_like(x)

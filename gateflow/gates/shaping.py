@@ -43,6 +43,7 @@ class SumToGate(Gate):
     """
 
     name, arity, symbol = "sum_to", 2, "Σ→"
+    shape_inputs = (1,)
 
     def forward(self, a, like):
         return sum_to_shape(a, np.shape(like))
@@ -58,6 +59,7 @@ class BroadcastToGate(Gate):
     """f(a, like) = a broadcast to like's shape. Backward: da = Σ of the gradient back to a's shape; d like = 0."""
 
     name, arity, symbol = "broadcast_to", 2, "→⊞"
+    shape_inputs = (1,)
 
     def forward(self, a, like):
         return scalar_or_array(np.broadcast_to(a, np.shape(like)).copy())
@@ -93,6 +95,7 @@ class ReshapeLikeGate(Gate):
     """f(a, like) = a reshaped to like's shape. Backward: da = the gradient reshaped to a's shape; d like = 0."""
 
     name, arity, symbol = "reshape_like", 2, "reshape"
+    shape_inputs = (1,)
 
     def forward(self, a, like):
         return scalar_or_array(np.reshape(a, np.shape(like)))
