@@ -204,6 +204,7 @@ class _Backward:
         for out, gate, ins in reversed(steps):
             if grads[out] is None:
                 continue
+            self._name(grads[out], names[out])  # final now: every consumer has added its part
             inputs = [handle(names[i]) for i in ins]
             needed = [depends[i] for i in ins]
             contributions = self._input_grads(gate, grads[out], handle(names[out]), inputs, needed)
@@ -215,9 +216,15 @@ class _Backward:
         for target in self.targets:
             slot = plan.slot.get(target.name)
             found = grads[slot] if slot is not None else None
-            results.append(found if found is not None else self.ops.zeros_like(target))
-        self._tidy(names, grads, results)
+            results.append(self._name(found if found is not None else self.ops.zeros_like(target), target.name))
+        self._tidy(results)
         return results
+
+    def _name(self, node: Node, of: str) -> Node:
+        """Name a gradient node this call made ``grad/f/<of>`` (once; later names keep the first)."""
+        if node.name.startswith(self.graph._auto_prefix) and "grad_of" not in self.graph.nx.nodes[node.name]:
+            self.graph._rename(node, self.graph.unique_name(f"grad/{self.output.name}/{of}"))
+        return node
 
     def _seed(self) -> Node:
         if self.seed is None:
@@ -258,8 +265,8 @@ class _Backward:
             )
         return contributions
 
-    def _tidy(self, names: list[str], grads: list[Node | None], results: list[Node]) -> None:
-        """Drop the added nodes no result needs, name the gradients, mark the backward part."""
+    def _tidy(self, results: list[Node]) -> None:
+        """Drop the added nodes no result needs and mark the others as the backward part."""
         graph = self.graph
         added = set(graph.added_since(self.before))
         kept, stack = set(), [r.name for r in results if r.name in added]
@@ -269,15 +276,5 @@ class _Backward:
                 kept.add(name)
                 stack.extend(n for n in graph.nx.nodes[name].get("inputs", ()) if n in added)
         graph._remove(added - kept)
-        prefix = f"grad/{self.output.name}/"
-        renamed = set()
-        named = [(names[i], grads[i]) for i in range(len(names) - 1, -1, -1)]
-        named += [(t.name, r) for t, r in zip(self.targets, results)]
-        for name, node in named:
-            if node is not None and node.name in kept and node.name not in renamed:
-                kept.discard(node.name)
-                graph._rename(node, graph.unique_name(prefix + name))
-                renamed.add(node.name)
-                kept.add(node.name)
         for name in kept:
             graph.nx.nodes[name]["grad_of"] = self.output.name
