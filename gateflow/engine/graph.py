@@ -3,7 +3,8 @@
 Every node of ``graph.nx`` carries ``kind`` (input, param, const or gate), and a gate node
 its ``gate`` and the ordered names of its ``inputs``; each edge records the argument
 ``slots`` it feeds. Building refuses cycles, wrong arities and duplicate names at the
-moment they happen and then leaves the graph as it was.
+moment they happen and then leaves the graph as it was. Nodes `gf.grad` added also carry
+``grad_of``, the name of the output they differentiate.
 """
 
 from __future__ import annotations

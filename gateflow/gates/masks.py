@@ -17,7 +17,7 @@ from gateflow.gates.base import Gate
 
 def _float_mask(condition, *inputs):
     """A boolean array as 1.0/0.0 in the inputs' float type (float64 unless they are floats)."""
-    dtype = np.result_type(*inputs)
+    dtype = np.result_type(*(getattr(x, "dtype", x) for x in inputs))
     return condition.astype(dtype if dtype.kind == "f" else np.float64)
 
 
