@@ -330,3 +330,21 @@ def test_differentiating_through_a_numpy_backward_names_the_gate_and_the_fix():
     assert snapshot(g) == before
     with pytest.raises(gf.NotDifferentiableError, match="cube_numpy_only"):
         g.forward({"x": 1.0}).backward(d)
+
+
+class _CubePlugin:
+    @gf.hookimpl
+    def register_gates(self, register):
+        register(CubeNumpyOnly)
+
+
+def test_a_wrapped_numpy_backward_survives_save_and_load(fresh_registry, tmp_path):
+    gf.register_plugin(_CubePlugin(), "cube_numpy_only")
+    g = gf.Graph()
+    x = g.input("x")
+    d = gf.grad(gf.sum(g.gate("cube_numpy_only", x)), x)
+    loaded = gf.load(gf.save(g, tmp_path / "cube.json"))
+    value = loaded.forward({"x": np.array([1.0, -2.0])}, outputs=[d.name])[d.name]
+    np.testing.assert_array_equal(value, [3.0, 12.0])
+    wrapped = [loaded[n].gate for n in loaded.nx if isinstance(loaded[n].gate, gf.NumpyBackwardGate)]
+    assert [w.wrapped.name for w in wrapped] == ["cube_numpy_only"]

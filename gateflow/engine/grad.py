@@ -239,7 +239,7 @@ class _Backward:
         """The gate's backward as nodes: its graph backward, or its numpy one wrapped."""
         if not has_graph_backward(gate):
             return tuple(
-                self.ops.apply(G.NumpyBackwardGate(gate=gate, index=k), grad, out, *inputs) if need else None
+                self.ops.apply(G.NumpyBackwardGate(wrapped=gate, index=k), grad, out, *inputs) if need else None
                 for k, need in enumerate(needed)
             )
         try:
