@@ -1,11 +1,12 @@
 """`gf.to_sympy`: a graph of scalar gates as a sympy expression (optional extra
 ``gateflow[sympy]``; sympy is imported only when this is called).
 
-Inputs and parameters become real symbols named after their nodes, constants exact
-rationals, and each gate its formula. Kinks follow gateflow's rules, so that the
-expression of a `gf.grad` node equals sympy's own derivative: ReLU is
-``Piecewise((x, x > 0), (0, True))`` (derivative 0 at 0), max/min take the mean of their
-inputs on a tie (derivative ½ each), comparisons are 0/1 `Piecewise` masks.
+Inputs and parameters become symbols named after their nodes (``sympy.Symbol("x")``),
+constants exact rationals, and each gate its formula. Kinks follow gateflow's rules, so
+that the expression of a `gf.grad` node equals sympy's own derivative: ReLU is
+``Piecewise((x, x > 0), (0, True))`` (derivative 0 at 0), |x| and sign are piecewise with
+0 at 0, max/min take the mean of their inputs on a tie (derivative ½ each), comparisons
+are 0/1 `Piecewise` masks.
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ def _max(sp, x, y):
 
 def _min(sp, x, y):
     return sp.Piecewise((x, x < y), ((x + y) / 2, sp.Eq(x, y)), (y, True))
+
+
+def _abs(sp, x):
+    return sp.Piecewise((x, x > 0), (0, sp.Eq(x, 0)), (-x, True))
+
+
+def _sign(sp, x):
+    return sp.Piecewise((1, x > 0), (0, sp.Eq(x, 0)), (-1, True))
 
 
 def _mask(sp, condition):
@@ -50,12 +59,12 @@ FORMULAS: dict[str, Callable[..., Any]] = {
     "tanh": lambda sp, gate, x: sp.tanh(x),
     "sigmoid": lambda sp, gate, x: 1 / (1 + sp.exp(-x)),
     "relu": lambda sp, gate, x: sp.Piecewise((x, x > 0), (0, True)),
-    "abs": lambda sp, gate, x: sp.Abs(x),
+    "abs": lambda sp, gate, x: _abs(sp, x),
     "max": lambda sp, gate, x, y: _max(sp, x, y),
     "min": lambda sp, gate, x, y: _min(sp, x, y),
     "greater": lambda sp, gate, x, y: _mask(sp, x > y),
     "equal": lambda sp, gate, x, y: _mask(sp, sp.Eq(x, y)),
-    "sign": lambda sp, gate, x: sp.sign(x),
+    "sign": lambda sp, gate, x: _sign(sp, x),
     "size": lambda sp, gate, x: sp.Integer(1),
     "zeros_like": lambda sp, gate, x: sp.Integer(0),
     "seed": lambda sp, gate, x: sp.Integer(1),
@@ -83,7 +92,7 @@ def to_sympy(node: Node) -> Any:
     for name in names:  # topological order: no recursion
         current = graph[name]
         if current.kind in ("input", "param"):
-            expressions[name] = sp.Symbol(name, real=True)
+            expressions[name] = sp.Symbol(name)
         elif current.kind == "const":
             expressions[name] = _constant(sp, current)
         else:
