@@ -285,6 +285,16 @@ def test_non_scalar_output_without_a_seed():
     assert snapshot(g) == before
 
 
+def test_a_seed_of_another_shape_than_the_output():
+    g = gf.Graph()
+    w = g.param("w", np.ones(3))
+    f = g.gate("mul", w, 2.0, name="f")
+    before = snapshot(g)
+    with pytest.raises(gf.ShapeError, match=r"'f'.*seed has shape \(2,\).*\(3,\)"):
+        gf.grad(f, w, seed=np.ones(2))
+    assert snapshot(g) == before
+
+
 def test_non_scalar_output_known_only_when_fed():
     g = gf.Graph()
     x = g.input("x")

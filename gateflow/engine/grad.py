@@ -123,11 +123,17 @@ def grad(output: Node, wrt: Node | str | Sequence[Node | str], seed: Any = None)
             f"gf.grad: the seed node {seed.name!r} belongs to another graph than the output "
             f"{output.name!r}; give a node of the output's graph."
         )
-    shape = _known_shape(graph, output) if seed is None else None
-    if shape not in (None, ()):
+    shape = _known_shape(graph, output)
+    if seed is None and shape not in (None, ()):
         raise ShapeError(
             f"gf.grad of {output.name!r} needs a scalar output, but {output.name!r} has shape "
             f"{shape}; reduce it (e.g. gf.sum) or pass seed=<a node of shape {shape}>."
+        )
+    seed_shape = None if seed is None else _known_shape(graph, seed) if isinstance(seed, Node) else np.shape(seed)
+    if None not in (shape, seed_shape) and seed_shape != shape:
+        raise ShapeError(
+            f"gf.grad of {output.name!r}: the seed has shape {seed_shape}, but the output has "
+            f"shape {shape}; pass a seed of the output's shape."
         )
     with paused_gc(len(graph)), graph._building(f"grad/{output.name}/_") as before:
         results = _Backward(graph, output, targets, seed, shape == (), before).build()
