@@ -13,6 +13,7 @@ import numpy as np
 
 from gateflow.errors import ShapeError
 from gateflow.gates.base import Gate
+from gateflow.gates.shaping import zeros_of
 
 
 def _float_mask(condition, *inputs):
@@ -25,7 +26,7 @@ class ZeroGradientGate(Gate):
     """A gate whose output does not change under small changes of its inputs: df/dx = 0."""
 
     def backward(self, grad, out, *inputs):
-        return tuple(np.zeros_like(x) for x in inputs)
+        return tuple(zeros_of(x) for x in inputs)
 
     def backward_graph(self, ops, grad, out, *inputs):
         return (None,) * len(inputs)
@@ -75,8 +76,7 @@ class ZerosLikeGate(ZeroGradientGate):
     shape_inputs = (0,)
 
     def forward(self, x):
-        zeros = np.zeros_like(x)
-        return zeros[()] if zeros.ndim == 0 else zeros
+        return zeros_of(x)
 
 
 @dataclass(frozen=True, eq=False)

@@ -23,6 +23,11 @@ def scalar_or_array(value):
     return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
 
 
+def zeros_of(value):
+    """Zeros of value's shape and type (a numpy scalar for a scalar)."""
+    return scalar_or_array(np.zeros_like(value))
+
+
 def sum_to_shape(grad, shape: tuple[int, ...]):
     """`grad` summed over the axes numpy broadcasting added or stretched to reach it from `shape`."""
     if np.shape(grad) == shape:
@@ -49,7 +54,7 @@ class SumToGate(Gate):
         return sum_to_shape(a, np.shape(like))
 
     def backward(self, grad, out, a, like):
-        return np.broadcast_to(grad, np.shape(a)).copy(), np.zeros_like(like)
+        return scalar_or_array(np.broadcast_to(grad, np.shape(a)).copy()), zeros_of(like)
 
     def backward_graph(self, ops, grad, out, a, like):
         return ops.broadcast_to(grad, a), None
@@ -65,7 +70,7 @@ class BroadcastToGate(Gate):
         return scalar_or_array(np.broadcast_to(a, np.shape(like)).copy())
 
     def backward(self, grad, out, a, like):
-        return sum_to_shape(grad, np.shape(a)), np.zeros_like(like)
+        return sum_to_shape(grad, np.shape(a)), zeros_of(like)
 
     def backward_graph(self, ops, grad, out, a, like):
         return ops.sum_to(grad, a), None
@@ -101,7 +106,7 @@ class ReshapeLikeGate(Gate):
         return scalar_or_array(np.reshape(a, np.shape(like)))
 
     def backward(self, grad, out, a, like):
-        return scalar_or_array(np.reshape(grad, np.shape(a))), np.zeros_like(like)
+        return scalar_or_array(np.reshape(grad, np.shape(a))), zeros_of(like)
 
     def backward_graph(self, ops, grad, out, a, like):
         return ops.reshape_like(grad, a), None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gateflow.gates.base import Gate
-from gateflow.gates.shaping import Axis, _as_tuple, sum_to_shape
+from gateflow.gates.shaping import Axis, _as_tuple, sum_to_shape, zeros_of
 
 
 class MatMulGate(Gate):
@@ -67,8 +67,8 @@ class MatMulGradGate(Gate):
 
     def backward(self, grad, out, g, x, y):
         if self.side == 0:
-            return grad @ y, np.zeros_like(x), MatMulGradGate(side=1).forward(g, grad, y)
-        return x @ grad, MatMulGradGate(side=0).forward(g, x, grad), np.zeros_like(y)
+            return grad @ y, zeros_of(x), MatMulGradGate(side=1).forward(g, grad, y)
+        return x @ grad, MatMulGradGate(side=0).forward(g, x, grad), zeros_of(y)
 
     def backward_graph(self, ops, grad, out, g, x, y):
         if self.side == 0:
