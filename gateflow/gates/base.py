@@ -27,8 +27,9 @@ class Gate:
     dataclasses, so `params()` can describe them for graph files.
 
     Optionally a gate also implements ``backward_graph(ops, grad, out, *inputs)``: the
-    same math as `backward`, but `grad`, `out` and `inputs` are node handles, which
-    overload ``+ - * / ** @`` and unary ``-``, and `ops` builds everything else (``ops.exp``,
+    same math as `backward`, but `grad`, `out` and `inputs` are handles on nodes, which
+    overload ``+ - * / ** @`` and unary ``-`` as graph nodes do (`gf.grad` adds what they
+    build to the graph only where it is needed), and `ops` builds the rest (``ops.exp``,
     ``ops.sum_to(g, like)``, ``ops.apply(gate, *args)``, ... see `gateflow.engine.grad.Ops`).
     It returns one node per input, of that input's shape (``ops.sum_to(g, x)`` undoes
     broadcasting), or None where the gradient is zero (labels, masks)::
