@@ -358,3 +358,24 @@ def test_a_wrapped_numpy_backward_survives_save_and_load(fresh_registry, tmp_pat
     np.testing.assert_array_equal(value, [3.0, 12.0])
     wrapped = [loaded[n].gate for n in loaded.nx if isinstance(loaded[n].gate, gf.NumpyBackwardGate)]
     assert [w.wrapped.name for w in wrapped] == ["cube_numpy_only"]
+
+
+def test_only_the_gradients_asked_for_are_built():
+    g = gf.Graph()
+    x = g.input("x")
+    f = g.gate("mul", x, 0.5, name="f")
+    before = set(g.nx)
+    gf.grad(f, x)
+    added = {n: g[n].gate.name if g[n].gate else g[n].kind for n in set(g.nx) - before}
+    assert sorted(added.values()) == ["mul", "seed", "sum_to"]  # nothing for the constant 0.5
+
+
+def test_a_value_feeding_thousands_of_gates_needs_no_recursion():
+    g = gf.Graph()
+    x = g.input("x")
+    total = x
+    for k in range(sys.getrecursionlimit() + 500):
+        total = total + x * float(k % 7)
+    d = gf.grad(total, x)
+    run = g.forward({"x": 0.5})
+    assert_agree(run[d], run.backward(total)[x])
