@@ -13,7 +13,7 @@ from gateflow.gates.base import Gate
 Axis = int | tuple[int, ...] | None
 
 
-def _as_tuple(value):
+def as_tuple(value):
     """JSON gives lists where numpy wants tuples (axes, shapes)."""
     return tuple(value) if isinstance(value, list) else value
 
@@ -84,7 +84,7 @@ class ExpandDimsGate(Gate):
     name, arity, symbol = "expand_dims", 1, "[…]"
 
     def __post_init__(self):
-        object.__setattr__(self, "axis", _as_tuple(self.axis))
+        object.__setattr__(self, "axis", as_tuple(self.axis))
 
     def forward(self, a):
         return np.expand_dims(a, self.axis)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gateflow.gates.base import Gate
-from gateflow.gates.shaping import Axis, _as_tuple, sum_to_shape, zeros_of
+from gateflow.gates.shaping import Axis, as_tuple, sum_to_shape, zeros_of
 
 
 class MatMulGate(Gate):
@@ -95,7 +95,7 @@ class SumGate(Gate):
     name, arity, symbol = "sum", 1, "Σ"
 
     def __post_init__(self):
-        object.__setattr__(self, "axis", _as_tuple(self.axis))
+        object.__setattr__(self, "axis", as_tuple(self.axis))
 
     def forward(self, x):
         return np.sum(x, axis=self.axis, keepdims=self.keepdims)
@@ -137,7 +137,7 @@ class ReshapeGate(Gate):
     name, arity, symbol = "reshape", 1, "reshape"
 
     def __post_init__(self):
-        object.__setattr__(self, "shape", _as_tuple(self.shape))
+        object.__setattr__(self, "shape", as_tuple(self.shape))
 
     def forward(self, x):
         return np.reshape(x, self.shape)
@@ -157,7 +157,7 @@ class TransposeGate(Gate):
     name, arity, symbol = "transpose", 1, "ᵀ"
 
     def __post_init__(self):
-        object.__setattr__(self, "axes", _as_tuple(self.axes))
+        object.__setattr__(self, "axes", as_tuple(self.axes))
 
     def forward(self, x):
         return np.transpose(x, self.axes)
