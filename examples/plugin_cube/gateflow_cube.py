@@ -15,9 +15,6 @@ class CubeGate(gf.Gate):
     def backward(self, grad, out, x):
         return (grad * 3 * x**2,)
 
-    def backward_graph(self, ops, grad, out, x):  # optional: the same math as gates
-        return (grad * 3 * x**2,)
-
 
 @gf.hookimpl
 def register_gates(register):
