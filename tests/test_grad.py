@@ -379,3 +379,16 @@ def test_a_value_feeding_thousands_of_gates_needs_no_recursion():
     d = gf.grad(total, x)
     run = g.forward({"x": 0.5})
     assert_agree(run[d], run.backward(total)[x])
+
+
+def test_the_example_cube_plugin_differentiates_once_and_says_how_to_go_further():
+    from plugin_support import CUBE_SOURCE
+
+    namespace = {}
+    exec(compile(CUBE_SOURCE, "gateflow_cube.py", "exec"), namespace)
+    g = gf.Graph()
+    x = g.input("x")
+    d = gf.grad(g.gate(namespace["CubeGate"](), x), x)
+    assert g.forward({"x": 2.0}, outputs=[d])[d] == 12.0
+    with pytest.raises(gf.GateflowError, match=r"'cube'.*backward_graph"):
+        gf.grad(d, x)
