@@ -21,6 +21,7 @@ from gateflow.errors import (
     GateflowError,
     GradientCheckError,
     GraphError,
+    NotDifferentiableError,
     PluginError,
     RenderError,
     ShapeError,
@@ -34,7 +35,10 @@ from gateflow.gates.base import Gate
 from gateflow.gates import *  # noqa: F403 - the built-in gate classes
 from gateflow.engine.gradcheck import GradcheckReport, gradcheck
 from gateflow.engine.graph import Graph, Node
+from gateflow.engine.grad import grad
+from gateflow.engine.hessian import hessian, hvp
 from gateflow.engine.lazy import compute
+from gateflow.engine.symbolic import to_sympy
 from gateflow.files.graphfile import load, save
 from gateflow.hookspecs import hookimpl, hookspec
 from gateflow.training.initializers import he_normal, he_uniform, xavier_normal, xavier_uniform
@@ -53,6 +57,7 @@ from gateflow.engine.ops import (
     relu,
     reshape,
     sigmoid,
+    softmax,
     sum,
     tanh,
     transpose,

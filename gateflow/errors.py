@@ -98,3 +98,8 @@ class AnomalyError(GateflowError):
 
 class RenderError(GateflowError):
     """A graph could not be drawn: no Graphviz renderer was found, or it failed."""
+
+
+class NotDifferentiableError(GateflowError):
+    """A derivative was asked through a node whose gate cannot give it as gates (e.g. a
+    plugin gate that only has a numpy backward, differentiated a second time)."""

@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 import bench_chain  # noqa: E402
+import bench_grad  # noqa: E402
 import bench_mlp  # noqa: E402
 import bench_neuron  # noqa: E402
 
@@ -28,3 +29,9 @@ def test_chain_benchmark_runs_without_recursion(gates, capsys):
     result = bench_chain.main(["--gates", str(gates)])
     assert result["gates"] == gates and result["nodes"] == gates + 3
     assert 0.0 < result["value"] < 1.0
+
+
+def test_grad_benchmark_runs_and_agrees_with_run_backward(capsys):
+    results = bench_grad.main(["--gates", "3000"])  # asserts gf.grad == run.backward
+    assert [r["gates"] for r in results] == [750, 1500, 3000]
+    assert all(r["backward_nodes"] > r["gates"] for r in results)

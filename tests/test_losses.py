@@ -93,6 +93,12 @@ def test_binary_cross_entropy_value_and_gradient(data):
     gf.gradcheck(g, {"s": z, "y": t}, loss)
 
 
+def test_binary_cross_entropy_targets_may_broadcast_against_one_logit():
+    """Regression: the targets' gradient had the logit's shape, not the targets' (3,)."""
+    g, loss = loss_graph(gf.binary_cross_entropy)
+    gf.gradcheck(g, {"s": 0.3, "y": [0.2, 0.5, 0.9]}, loss, wrt=["s", "y"])
+
+
 def test_binary_cross_entropy_is_stable_at_extreme_logits():
     g, loss = loss_graph(gf.binary_cross_entropy)
     with np.errstate(over="raise", invalid="raise", divide="raise"):

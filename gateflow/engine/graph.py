@@ -3,11 +3,14 @@
 Every node of ``graph.nx`` carries ``kind`` (input, param, const or gate), and a gate node
 its ``gate`` and the ordered names of its ``inputs``; each edge records the argument
 ``slots`` it feeds. Building refuses cycles, wrong arities and duplicate names at the
-moment they happen and then leaves the graph as it was.
+moment they happen and then leaves the graph as it was. Nodes `gf.grad` added also carry
+``grad_of``, the name of the output they differentiate.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from itertools import islice
 from typing import Any, Iterable, Iterator, Sequence
 
 import networkx as nx
@@ -37,12 +40,64 @@ _MATMUL, _NEG, _RECIPROCAL, _POW = G.MatMulGate(), G.NegateGate(), G.ReciprocalG
 _PLAN_CACHE_SIZE = 64
 
 
-class Node:
+class Operators:
+    """Arithmetic on handles: ``(x + y) * z`` applies an `AddGate` and a `MultiplyGate`.
+
+    Each operator hands its gate and operands to `_combine`: a `Node` adds the gate to its
+    graph at once; `gf.grad`'s pending nodes record it until it is needed.
+    """
+
+    __slots__ = ()
+    __array_ufunc__ = None  # make `ndarray * node` call __rmul__
+
+    def _combine(self, gate: Gate, operands: tuple) -> Any:
+        raise NotImplementedError
+
+    def __add__(self, other): return self._combine(_ADD, (self, other))
+    def __radd__(self, other): return self._combine(_ADD, (other, self))
+    def __sub__(self, other): return self._combine(_SUB, (self, other))
+    def __rsub__(self, other): return self._combine(_SUB, (other, self))
+    def __mul__(self, other): return self._combine(_MUL, (self, other))
+    def __rmul__(self, other): return self._combine(_MUL, (other, self))
+    def __truediv__(self, other): return self._combine(_DIV, (self, other))
+    def __matmul__(self, other): return self._combine(_MATMUL, (self, other))
+    def __rmatmul__(self, other): return self._combine(_MATMUL, (other, self))
+    def __neg__(self): return self._combine(_NEG, (self,))
+
+    def __rtruediv__(self, other):
+        if isinstance(other, (int, float)) and other == 1:
+            return self._combine(_RECIPROCAL, (self,))
+        return self._combine(_DIV, (other, self))
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, (int, float)):
+            return self._combine(G.PowerGate(exponent=float(exponent)), (self,))
+        return self._combine(_POW, (self, exponent))
+
+    def __rpow__(self, base):
+        return self._combine(_POW, (base, self))
+
+    @property
+    def T(self):
+        """The transpose (all axes reversed)."""
+        return self._combine(G.TransposeGate(), (self,))
+
+    def sum(self, axis=None, keepdims=False):
+        return self._combine(G.SumGate(axis=axis, keepdims=keepdims), (self,))
+
+    def mean(self, axis=None, keepdims=False):
+        return self._combine(G.MeanGate(axis=axis, keepdims=keepdims), (self,))
+
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return self._combine(G.ReshapeGate(shape=tuple(shape)), (self,))
+
+
+class Node(Operators):
     """A handle on one node of a graph. Arithmetic on handles adds gates to the graph:
     ``(x + y) * z`` adds an `AddGate` and a `MultiplyGate`."""
 
     __slots__ = ("graph", "name")
-    __array_ufunc__ = None  # make `ndarray * node` call Node.__rmul__
 
     def __init__(self, graph: Graph, name: str):
         self.graph = graph
@@ -74,44 +129,8 @@ class Node:
             return f"<Node {self.name!r} = {self.gate.name}({args})>"
         return f"<{self.kind} {self.name!r}>"
 
-    def __add__(self, other): return self.graph.add_gate(_ADD, (self, other))
-    def __radd__(self, other): return self.graph.add_gate(_ADD, (other, self))
-    def __sub__(self, other): return self.graph.add_gate(_SUB, (self, other))
-    def __rsub__(self, other): return self.graph.add_gate(_SUB, (other, self))
-    def __mul__(self, other): return self.graph.add_gate(_MUL, (self, other))
-    def __rmul__(self, other): return self.graph.add_gate(_MUL, (other, self))
-    def __truediv__(self, other): return self.graph.add_gate(_DIV, (self, other))
-    def __matmul__(self, other): return self.graph.add_gate(_MATMUL, (self, other))
-    def __rmatmul__(self, other): return self.graph.add_gate(_MATMUL, (other, self))
-    def __neg__(self): return self.graph.add_gate(_NEG, (self,))
-
-    def __rtruediv__(self, other):
-        if isinstance(other, (int, float)) and other == 1:
-            return self.graph.add_gate(_RECIPROCAL, (self,))
-        return self.graph.add_gate(_DIV, (other, self))
-
-    def __pow__(self, exponent):
-        if isinstance(exponent, (int, float)):
-            return self.graph.gate(G.PowerGate(exponent=float(exponent)), self)
-        return self.graph.add_gate(_POW, (self, exponent))
-
-    def __rpow__(self, base):
-        return self.graph.add_gate(_POW, (base, self))
-
-    @property
-    def T(self) -> Node:
-        """The transpose (all axes reversed)."""
-        return self.graph.gate(G.TransposeGate(), self)
-
-    def sum(self, axis=None, keepdims=False) -> Node:
-        return self.graph.gate(G.SumGate(axis=axis, keepdims=keepdims), self)
-
-    def mean(self, axis=None, keepdims=False) -> Node:
-        return self.graph.gate(G.MeanGate(axis=axis, keepdims=keepdims), self)
-
-    def reshape(self, *shape) -> Node:
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return self.graph.gate(G.ReshapeGate(shape=tuple(shape)), self)
+    def _combine(self, gate: Gate, operands: tuple) -> Node:
+        return self.graph.add_gate(gate, operands)
 
 
 class Graph:
@@ -124,6 +143,7 @@ class Graph:
         self._params: dict[str, Any] = {}
         self._counters: dict[str, int] = {}
         self._numbers: dict[str, str] = {}  # number (as float.hex) -> its shared constant node
+        self._auto_prefix = ""  # put before generated names (gf.grad sets "grad/f/")
         self._order: list[str] | None = None
         self._plans: dict[Any, Plan] = {}
         self._plans_generation = plugin_registry.generation
@@ -273,6 +293,7 @@ class Graph:
 
     def _new_name(self, name: str | None, prefix: str = "") -> str:
         if name is None:
+            prefix = self._auto_prefix + prefix
             count = self._counters.get(prefix, 0)
             while True:
                 count += 1
@@ -294,6 +315,47 @@ class Graph:
         self.nx.add_node(name, **attrs)
         self._changed()
         return self._handle(name)
+
+    # -- changing as one step (gf.grad) ----------------------------------------------------
+
+    @contextmanager
+    def _building(self, prefix: str, keep: bool = True) -> Iterator[int]:
+        """Generated names get `prefix` meanwhile; an exception (or, with ``keep=False``,
+        the end of the block) removes every node added meanwhile and restores the automatic
+        names. Yields the node count before."""
+        before, counters, numbers = len(self.nx), dict(self._counters), dict(self._numbers)
+        outer, self._auto_prefix, undo = self._auto_prefix, prefix, True
+        try:
+            yield before
+            undo = not keep
+        finally:
+            self._auto_prefix = outer
+            if undo:
+                self._remove(list(self.added_since(before)))
+                self._counters, self._numbers = counters, numbers
+
+    def added_since(self, count: int) -> Iterator[str]:
+        """The names of the nodes added after the graph had `count` nodes, oldest first."""
+        return islice(self.nx, count, None)
+
+    def _remove(self, names: Iterable[str]) -> None:
+        """Remove nodes nothing outside `names` consumes (the caller makes sure of that)."""
+        names = set(names)
+        if not names:
+            return
+        self.nx.remove_nodes_from(names)
+        for name in names:
+            self._handles.pop(name, None)
+        self._numbers = {k: v for k, v in self._numbers.items() if v not in names}
+        self._changed()
+
+    def unique_name(self, name: str) -> str:
+        """`name`, or `name_2`, `name_3`, ... if it is taken."""
+        candidate, count = name, 1
+        while candidate in self.nx:
+            count += 1
+            candidate = f"{name}_{count}"
+        return candidate
 
     def _changed(self) -> None:
         self.version += 1

@@ -96,3 +96,8 @@ def reshape(x, shape, name=None) -> Node:
 def transpose(x, axes=None, name=None) -> Node:
     """x with its axes reversed (or permuted by `axes`)."""
     return apply(G.TransposeGate(axes=None if axes is None else tuple(axes)), x, name=name)
+
+
+def softmax(x, axis=-1, name=None) -> Node:
+    """exp x / Σ exp x along `axis` (the last by default)."""
+    return apply(G.SoftmaxGate(axis=axis), x, name=name)

@@ -4,7 +4,8 @@ parameter values, trainable flags and constants as a versioned JSON document.
 Loading builds the graph through the gate registry and the ordinary `Graph` methods, so it
 never unpickles or executes anything from the file. Every value is stored as
 ``{"dtype": "float64", "shape": [2], "data": [1.0, 2.0]}`` (NaN and infinities as the
-strings "nan", "inf", "-inf"); gate parameters as JSON, tuples written as lists.
+strings "nan", "inf", "-inf"); gate parameters as JSON, tuples written as lists, a gate
+as ``{"gate": name, "params": {...}}``. The nodes `gf.grad` added keep their ``grad_of``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from gateflow.errors import CycleError, FileFormatError, GateflowError, UnknownGateError
 from gateflow.engine.graph import KINDS, Graph
+from gateflow.gates.base import Gate
 from gateflow.hookspecs import hookimpl
 from gateflow.registry import registry
 
@@ -86,6 +88,9 @@ def to_document(graph: Graph) -> dict[str, Any]:
                 entry["package"] = package
             entry["params"] = {k: _encode_param(v, node.name, k) for k, v in gate.params().items()}
             entry["inputs"] = [n.name for n in node.inputs]
+        grad_of = graph.nx.nodes[node.name].get("grad_of")
+        if grad_of is not None:
+            entry["grad_of"] = grad_of
         nodes.append(entry)
     return {"format": FORMAT, "version": VERSION, "nodes": nodes}
 
@@ -101,6 +106,8 @@ def _encode_param(value: Any, node: str, key: str) -> Any:
         value = value.item()
     if isinstance(value, (tuple, list)):
         return [_encode_param(v, node, key) for v in value]
+    if isinstance(value, Gate):
+        return {"gate": value.name, "params": {k: _encode_param(v, node, key) for k, v in value.params().items()}}
     if value is None or isinstance(value, (bool, int, str)) or (isinstance(value, float) and math.isfinite(value)):
         return value
     raise FileFormatError(
@@ -137,6 +144,8 @@ def from_document(document: Any, source: str = "the document") -> Graph:
             raise
         except GateflowError as exc:
             raise FileFormatError(f"{where} cannot be rebuilt: {exc}") from None
+        if isinstance(entry.get("grad_of"), str):
+            graph.nx.nodes[name]["grad_of"] = entry["grad_of"]
     return graph
 
 
@@ -221,6 +230,12 @@ def _decode_value(value: Any, where: str) -> Any:
 
 
 def _decode_param(value: Any) -> Any:
+    if isinstance(value, dict) and isinstance(value.get("gate"), str) and isinstance(value.get("params"), dict):
+        params = {k: _decode_param(v) for k, v in value["params"].items()}
+        try:
+            return registry().gate_class(value["gate"])(**params)
+        except TypeError as exc:
+            raise FileFormatError(f"cannot rebuild gate {value['gate']!r} with {params}: {exc}") from None
     return tuple(_decode_param(v) for v in value) if isinstance(value, list) else value
 
 

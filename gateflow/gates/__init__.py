@@ -23,12 +23,25 @@ from gateflow.gates.elementwise import (
 )
 from gateflow.gates.losses import (
     BinaryCrossEntropyGate,
+    HingeMaskGate,
     L2PenaltyGate,
     MSELossGate,
     MulticlassHingeGate,
+    OneHotGate,
     SoftmaxCrossEntropyGate,
 )
-from gateflow.gates.tensor import MatMulGate, MeanGate, ReshapeGate, SumGate, TransposeGate
+from gateflow.gates.masks import EqualGate, GreaterGate, SeedGate, SignGate, SizeGate, ZerosLikeGate
+from gateflow.gates.shaping import BroadcastToGate, ExpandDimsGate, ReshapeLikeGate, SumToGate
+from gateflow.gates.tensor import (
+    MatMulGate,
+    MatMulGradGate,
+    MeanGate,
+    ReshapeGate,
+    SoftmaxGate,
+    SumGate,
+    TransposeGate,
+)
+from gateflow.gates.wrapped import NumpyBackwardGate
 from gateflow.hookspecs import hookimpl
 
 BUILTIN_GATES = (
@@ -58,6 +71,22 @@ BUILTIN_GATES = (
     MulticlassHingeGate,
     BinaryCrossEntropyGate,
     L2PenaltyGate,
+    # the backward circuit's own gates (gf.grad)
+    SoftmaxGate,
+    MatMulGradGate,
+    SumToGate,
+    BroadcastToGate,
+    ExpandDimsGate,
+    ReshapeLikeGate,
+    GreaterGate,
+    EqualGate,
+    SignGate,
+    SizeGate,
+    ZerosLikeGate,
+    SeedGate,
+    OneHotGate,
+    HingeMaskGate,
+    NumpyBackwardGate,
 )
 
 __all__ = [cls.__name__ for cls in BUILTIN_GATES] + ["BUILTIN_GATES"]

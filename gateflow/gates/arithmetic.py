@@ -20,6 +20,9 @@ class AddGate(Gate):
     def backward(self, grad, out, x, y):
         return grad, grad
 
+    def backward_graph(self, ops, grad, out, x, y):
+        return ops.sum_to(grad, x), ops.sum_to(grad, y)
+
 
 class SubtractGate(Gate):
     """f(x, y) = x - y. Backward: df/dx = 1, df/dy = -1."""
@@ -32,6 +35,9 @@ class SubtractGate(Gate):
     def backward(self, grad, out, x, y):
         return grad, -grad
 
+    def backward_graph(self, ops, grad, out, x, y):
+        return ops.sum_to(grad, x), ops.sum_to(-grad, y)
+
 
 class MultiplyGate(Gate):
     """f(x, y) = x * y. Backward: a switch, each input's gradient is grad times the other input."""
@@ -43,6 +49,9 @@ class MultiplyGate(Gate):
 
     def backward(self, grad, out, x, y):
         return grad * y, grad * x
+
+    def backward_graph(self, ops, grad, out, x, y):
+        return ops.sum_to(grad * y, x), ops.sum_to(grad * x, y)
 
 
 class DivideGate(Gate):
@@ -57,6 +66,10 @@ class DivideGate(Gate):
         gx = grad / y
         return gx, -gx * out
 
+    def backward_graph(self, ops, grad, out, x, y):
+        gx = grad / y
+        return ops.sum_to(gx, x), ops.sum_to(-gx * out, y)
+
 
 class NegateGate(Gate):
     """f(x) = -x. Backward: df/dx = -1."""
@@ -69,6 +82,9 @@ class NegateGate(Gate):
     def backward(self, grad, out, x):
         return (-grad,)
 
+    def backward_graph(self, ops, grad, out, x):
+        return (-grad,)
+
 
 class ReciprocalGate(Gate):
     """f(x) = 1/x. Backward: df/dx = -1/x² = -f²."""
@@ -79,6 +95,9 @@ class ReciprocalGate(Gate):
         return 1.0 / x
 
     def backward(self, grad, out, x):
+        return (-grad * out * out,)
+
+    def backward_graph(self, ops, grad, out, x):
         return (-grad * out * out,)
 
 
@@ -94,6 +113,12 @@ class PowerGate(Gate):
 
     def backward(self, grad, out, x):
         return (grad * self.exponent * x ** (self.exponent - 1),)
+
+    def backward_graph(self, ops, grad, out, x):
+        p = self.exponent
+        if p == 1:
+            return (grad,)
+        return (grad * p * (x if p == 2 else x ** (p - 1)),)
 
     def label(self) -> str:
         return f"^{self.exponent:g}"
@@ -114,3 +139,8 @@ class PowGate(Gate):
         positive = x > 0
         log_x = np.where(positive, np.log(np.where(positive, x, 1.0)), 0.0)
         return grad * y * x ** (y - 1), grad * out * log_x
+
+    def backward_graph(self, ops, grad, out, x, y):
+        positive = ops.greater(x, 0.0)
+        log_x = ops.log(x * positive + (1.0 - positive)) * positive  # ln x where x > 0, else 0
+        return ops.sum_to(grad * y * x ** (y - 1), x), ops.sum_to(grad * out * log_x, y)

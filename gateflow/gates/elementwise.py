@@ -19,6 +19,9 @@ class ExpGate(Gate):
     def backward(self, grad, out, x):
         return (grad * out,)
 
+    def backward_graph(self, ops, grad, out, x):
+        return (grad * out,)
+
 
 class LogGate(Gate):
     """f(x) = ln x. Backward: df/dx = 1/x."""
@@ -31,6 +34,9 @@ class LogGate(Gate):
     def backward(self, grad, out, x):
         return (grad / x,)
 
+    def backward_graph(self, ops, grad, out, x):
+        return (grad / x,)
+
 
 class TanhGate(Gate):
     """f(x) = tanh x. Backward: df/dx = 1 - tanh² x = 1 - f²."""
@@ -41,6 +47,9 @@ class TanhGate(Gate):
         return np.tanh(x)
 
     def backward(self, grad, out, x):
+        return (grad * (1.0 - out * out),)
+
+    def backward_graph(self, ops, grad, out, x):
         return (grad * (1.0 - out * out),)
 
 
@@ -58,6 +67,9 @@ class SigmoidGate(Gate):
     def backward(self, grad, out, x):
         return (grad * out * (1.0 - out),)
 
+    def backward_graph(self, ops, grad, out, x):
+        return (grad * out * (1.0 - out),)
+
 
 class ReLUGate(Gate):
     """f(x) = max(0, x). Backward: df/dx = 1 where x > 0, else 0 (0 at the kink x = 0)."""
@@ -69,6 +81,9 @@ class ReLUGate(Gate):
 
     def backward(self, grad, out, x):
         return (grad * (x > 0),)
+
+    def backward_graph(self, ops, grad, out, x):
+        return (grad * ops.greater(x, 0.0),)
 
 
 class AbsGate(Gate):
@@ -82,6 +97,9 @@ class AbsGate(Gate):
     def backward(self, grad, out, x):
         return (grad * np.sign(x),)
 
+    def backward_graph(self, ops, grad, out, x):
+        return (grad * ops.sign(x),)
+
 
 def _tie_split(grad, winner, tie):
     """The gradients of (x, y) when x gets all of `grad` where it wins and ½ on a tie.
@@ -90,6 +108,16 @@ def _tie_split(grad, winner, tie):
     """
     gx = grad * winner + (0.5 * grad) * tie
     return gx, grad - gx
+
+
+def _tie_share(winner, tie):
+    """x's share of the gradient as a circuit: 1 where it wins, ½ on a tie, else 0."""
+    return winner + 0.5 * tie
+
+
+def _split_graph(ops, grad, x, y, share_x):
+    """The circuit of max/min's backward: x gets its share of the gradient, y the rest."""
+    return ops.sum_to(grad * share_x, x), ops.sum_to(grad * (1.0 - share_x), y)
 
 
 class MaxGate(Gate):
@@ -107,6 +135,9 @@ class MaxGate(Gate):
     def backward(self, grad, out, x, y):
         return _tie_split(grad, x > y, x == y)
 
+    def backward_graph(self, ops, grad, out, x, y):
+        return _split_graph(ops, grad, x, y, _tie_share(ops.greater(x, y), ops.equal(x, y)))
+
 
 class MinGate(Gate):
     """f(x, y) = min(x, y). Backward: routes the gradient to the smaller input; ties split ½."""
@@ -118,3 +149,6 @@ class MinGate(Gate):
 
     def backward(self, grad, out, x, y):
         return _tie_split(grad, x < y, x == y)
+
+    def backward_graph(self, ops, grad, out, x, y):
+        return _split_graph(ops, grad, x, y, _tie_share(ops.greater(y, x), ops.equal(x, y)))

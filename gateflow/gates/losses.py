@@ -18,6 +18,8 @@ from scipy.special import expit
 
 from gateflow.errors import DataError
 from gateflow.gates.base import Gate
+from gateflow.gates.masks import ZeroGradientGate
+from gateflow.gates.tensor import SoftmaxGate
 
 
 def _checked_labels(gate: str, scores, labels):
@@ -69,6 +71,9 @@ def _log_softmax(scores):
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+_SOFTMAX = SoftmaxGate()
+
+
 class MSELossGate(Gate):
     """f(p, t) = (1/n) Σ (p - t)² over all n elements. Backward: df/dp = 2(p - t)/n = -df/dt."""
 
@@ -81,6 +86,11 @@ class MSELossGate(Gate):
         diff = pred - target
         gp = grad * (2.0 / max(diff.size, 1)) * diff
         return gp, -gp
+
+    def backward_graph(self, ops, grad, out, pred, target):
+        diff = pred - target
+        gp = grad * (2.0 / ops.size(diff)) * diff
+        return ops.sum_to(gp, pred), ops.sum_to(-gp, target)
 
 
 class SoftmaxCrossEntropyGate(Gate):
@@ -101,6 +111,21 @@ class SoftmaxCrossEntropyGate(Gate):
     def backward(self, grad, out, scores, labels):  # forward checked these very labels
         probs = np.exp(_log_softmax(scores)) - _one_hot(labels, scores.shape[-1])
         return probs * (grad / max(labels.size, 1)), np.zeros_like(labels)
+
+    def backward_graph(self, ops, grad, out, scores, labels):
+        probs = ops.apply(_SOFTMAX, scores) - ops.apply(OneHotGate(), labels, scores)
+        return probs * (grad / ops.size(labels)), None
+
+
+class OneHotGate(ZeroGradientGate):
+    """f(y, s) = the one-hot rows of labels y over the classes of scores s (shape of s). Gradient 0."""
+
+    name, arity, symbol = "one_hot", 2, "one-hot"
+    shape_inputs = (1,)
+
+    def forward(self, labels, scores):
+        labels = _checked_labels(self.name, scores, labels)
+        return _one_hot(labels, scores.shape[-1]).astype(scores.dtype)
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,10 +152,30 @@ class MulticlassHingeGate(Gate):
         return np.sum(np.maximum(margins, 0.0)) / max(labels.size, 1)
 
     def backward(self, grad, out, scores, labels):  # forward checked these very labels
+        return self.pattern(scores, labels) * (grad / max(labels.size, 1)), np.zeros_like(labels)
+
+    def pattern(self, scores, labels):
+        """1 at each violated margin, minus the row's number of violations at its label."""
         margins, hot = self._violations(scores, labels)
         violated = (margins > 0).astype(scores.dtype)
-        counts = np.sum(violated, axis=-1, keepdims=True)
-        return np.where(hot, -counts, violated) * (grad / max(labels.size, 1)), np.zeros_like(labels)
+        return np.where(hot, -np.sum(violated, axis=-1, keepdims=True), violated)
+
+    def backward_graph(self, ops, grad, out, scores, labels):
+        mask = ops.apply(HingeMaskGate(margin=self.margin), scores, labels)
+        return mask * (grad / ops.size(labels)), None
+
+
+@dataclass(frozen=True, eq=False)
+class HingeMaskGate(ZeroGradientGate):
+    """The multiclass hinge loss's gradient pattern f(s, y): 1 where a margin (Δ = `margin`)
+    is violated, minus the row's count of violations at the label. Gradient 0."""
+
+    margin: float = 1.0
+    name, arity, symbol = "hinge_mask", 2, "hinge mask"
+
+    def forward(self, scores, labels):
+        labels = _checked_labels(self.name, scores, labels)
+        return MulticlassHingeGate(margin=self.margin).pattern(scores, labels)
 
 
 def _checked_targets(gate: str, targets):
@@ -171,8 +216,14 @@ class BinaryCrossEntropyGate(Gate):
         return np.mean(losses)
 
     def backward(self, grad, out, logits, targets):
-        scale = grad / max(math.prod(np.broadcast_shapes(_shape(logits), _shape(targets))), 1)
-        return (expit(logits) - targets) * scale, -logits * scale
+        diff = expit(logits) - targets  # of the broadcast shape, which both gradients take
+        scale = grad / max(math.prod(_shape(diff)), 1)
+        return diff * scale, np.zeros_like(diff) - logits * scale
+
+    def backward_graph(self, ops, grad, out, logits, targets):
+        diff = ops.sigmoid(logits) - targets
+        scale = grad / ops.size(diff)
+        return ops.sum_to(diff * scale, logits), ops.sum_to(ops.broadcast_to(-logits * scale, diff), targets)
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,6 +237,9 @@ class L2PenaltyGate(Gate):
         return self.lam * np.sum(weights * weights)
 
     def backward(self, grad, out, weights):
+        return (grad * (2.0 * self.lam) * weights,)
+
+    def backward_graph(self, ops, grad, out, weights):
         return (grad * (2.0 * self.lam) * weights,)
 
     def label(self) -> str:

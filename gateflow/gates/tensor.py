@@ -1,4 +1,4 @@
-"""Gates that combine or reshape whole arrays: matmul, sum, mean, reshape, transpose."""
+"""Gates that combine or reshape whole arrays: matmul, sum, mean, reshape, transpose, softmax."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gateflow.gates.base import Gate
-
-Axis = int | tuple[int, ...] | None
-
-
-def _as_tuple(value):
-    """JSON gives lists where numpy wants tuples (axes, shapes)."""
-    return tuple(value) if isinstance(value, list) else value
+from gateflow.gates.shaping import Axis, as_tuple, sum_to_shape, zeros_of
 
 
 class MatMulGate(Gate):
@@ -46,6 +40,44 @@ class MatMulGate(Gate):
             gy = gy[..., 0] if y.ndim == 1 else gy
         return gx, gy
 
+    def backward_graph(self, ops, grad, out, x, y):
+        return ops.apply(MatMulGradGate(side=0), grad, x, y), ops.apply(MatMulGradGate(side=1), grad, x, y)
+
+
+_MATMUL = MatMulGate()
+
+
+@dataclass(frozen=True, eq=False)
+class MatMulGradGate(Gate):
+    """The gradient of X @ Y with respect to one side: f(G, X, Y) = ∂⟨G, X @ Y⟩/∂X = G @ Yᵀ
+    (`side` 0) or ∂⟨G, X @ Y⟩/∂Y = Xᵀ @ G (`side` 1), summed to that side's shape.
+
+    It is linear in G and in the other side, and only takes the shape of its own side, so
+    with A the upstream gradient: for side 0, dG = A @ Y, dY = side 1 at (G, A, Y), dX = 0;
+    for side 1, dG = X @ A, dX = side 0 at (G, X, A), dY = 0.
+    """
+
+    side: int = 0
+    name, arity, symbol = "matmul_grad", 3, "∂@"
+
+    def forward(self, grad, x, y):
+        needs = (self.side == 0, self.side == 1)
+        piece = _MATMUL.backward(grad, None, x, y, needs=needs)[self.side]
+        return sum_to_shape(piece, np.shape((x, y)[self.side]))
+
+    def backward(self, grad, out, g, x, y):
+        if self.side == 0:
+            return grad @ y, zeros_of(x), MatMulGradGate(side=1).forward(g, grad, y)
+        return x @ grad, MatMulGradGate(side=0).forward(g, x, grad), zeros_of(y)
+
+    def backward_graph(self, ops, grad, out, g, x, y):
+        if self.side == 0:
+            return ops.sum_to(ops.matmul(grad, y), g), None, ops.apply(MatMulGradGate(side=1), g, grad, y)
+        return ops.sum_to(ops.matmul(x, grad), g), ops.apply(MatMulGradGate(side=0), g, x, grad), None
+
+    def label(self) -> str:
+        return "∂@/∂" + "XY"[self.side]
+
 
 def _spread(grad, x, axis, keepdims):
     """Broadcast the gradient of a reduction back over the reduced axes of x (as an
@@ -64,13 +96,20 @@ class SumGate(Gate):
     name, arity, symbol = "sum", 1, "Σ"
 
     def __post_init__(self):
-        object.__setattr__(self, "axis", _as_tuple(self.axis))
+        object.__setattr__(self, "axis", as_tuple(self.axis))
 
     def forward(self, x):
         return np.sum(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, grad, out, x):
         return (_spread(grad, x, self.axis, self.keepdims),)
+
+    def backward_graph(self, ops, grad, out, x):
+        return (ops.broadcast_to(self._unreduced(ops, grad), x),)
+
+    def _unreduced(self, ops, grad):
+        """The gradient with the reduced axes back as length-1 axes."""
+        return grad if self.axis is None or self.keepdims else ops.expand_dims(grad, self.axis)
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,6 +125,10 @@ class MeanGate(SumGate):
         count = getattr(x, "size", 1) // max(getattr(out, "size", 1), 1)
         return (_spread(grad / count, x, self.axis, self.keepdims),)
 
+    def backward_graph(self, ops, grad, out, x):
+        count = ops.size(x) / ops.size(out)
+        return (ops.broadcast_to(self._unreduced(ops, grad / count), x),)
+
 
 @dataclass(frozen=True, eq=False)
 class ReshapeGate(Gate):
@@ -95,13 +138,16 @@ class ReshapeGate(Gate):
     name, arity, symbol = "reshape", 1, "reshape"
 
     def __post_init__(self):
-        object.__setattr__(self, "shape", _as_tuple(self.shape))
+        object.__setattr__(self, "shape", as_tuple(self.shape))
 
     def forward(self, x):
         return np.reshape(x, self.shape)
 
     def backward(self, grad, out, x):
         return (np.reshape(grad, np.shape(x)),)
+
+    def backward_graph(self, ops, grad, out, x):
+        return (ops.reshape_like(grad, x),)
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,7 +158,7 @@ class TransposeGate(Gate):
     name, arity, symbol = "transpose", 1, "ᵀ"
 
     def __post_init__(self):
-        object.__setattr__(self, "axes", _as_tuple(self.axes))
+        object.__setattr__(self, "axes", as_tuple(self.axes))
 
     def forward(self, x):
         return np.transpose(x, self.axes)
@@ -120,3 +166,26 @@ class TransposeGate(Gate):
     def backward(self, grad, out, x):
         inverse = None if self.axes is None else tuple(np.argsort(self.axes))
         return (np.transpose(grad, inverse),)
+
+    def backward_graph(self, ops, grad, out, x):
+        inverse = None if self.axes is None else tuple(int(i) for i in np.argsort(self.axes))
+        return (ops.transpose(grad, inverse),)
+
+
+@dataclass(frozen=True, eq=False)
+class SoftmaxGate(Gate):
+    """f(x)ᵢ = exp xᵢ / Σⱼ exp xⱼ along `axis` (computed from the row maximum down, so it never
+    overflows). Backward: dx = f · (g - Σ g·f), the sum taken along `axis`."""
+
+    axis: int = -1
+    name, arity, symbol = "softmax", 1, "softmax"
+
+    def forward(self, x):
+        shifted = x - np.max(x, axis=self.axis, keepdims=True)
+        return np.exp(shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True)))
+
+    def backward(self, grad, out, x):
+        return (out * (grad - np.sum(grad * out, axis=self.axis, keepdims=True)),)
+
+    def backward_graph(self, ops, grad, out, x):
+        return (out * (grad - ops.sum(grad * out, axis=self.axis, keepdims=True)),)
