@@ -39,6 +39,8 @@ from gateflow.engine.graph import Graph, Node
 from gateflow.engine.grad import grad
 from gateflow.engine.compile import compile
 from gateflow.engine.hessian import hessian, hvp
+from gateflow.engine.lazy import compute
+from gateflow.engine.symbolic import to_sympy
 from gateflow.files.graphfile import load, save
 from gateflow.hookspecs import hookimpl, hookspec
 from gateflow.training.initializers import he_normal, he_uniform, xavier_normal, xavier_uniform

@@ -9,6 +9,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 import bench_chain  # noqa: E402
+import bench_compile  # noqa: E402
+import bench_grad  # noqa: E402
 import bench_mlp  # noqa: E402
 import bench_neuron  # noqa: E402
 
@@ -31,8 +33,12 @@ def test_chain_benchmark_runs_without_recursion(gates, capsys):
 
 
 def test_compile_benchmark_runs_and_agrees_with_its_references(capsys):
-    import bench_compile
-
     result = bench_compile.main(["--chains", "300"], iterations=50, repeats=1, number=2)
     assert result["chains"][0]["compiled"] and result["mlp"]["fused_ratio"] > 0
     assert "compiled / Python" in capsys.readouterr().out
+
+
+def test_grad_benchmark_runs_and_agrees_with_run_backward(capsys):
+    results = bench_grad.main(["--gates", "3000"])  # asserts gf.grad == run.backward
+    assert [r["gates"] for r in results] == [750, 1500, 3000]
+    assert all(r["backward_nodes"] > r["gates"] for r in results)

@@ -98,6 +98,15 @@ def test_render_a_script_to_svg_and_dot(tmp_path, capsys):
     assert capsys.readouterr().out.count("Wrote") == 2
 
 
+def test_render_backward_draws_the_backward_circuit_of_the_output(tmp_path, capsys):
+    out = tmp_path / "c.svg"
+    assert main(["render", script(tmp_path, CIRCUIT), "--backward", "-o", str(out)]) == 0
+    labels = svg_texts(out)
+    assert "backward circuit of f" in labels
+    assert {"∂f/∂x", "∂f/∂y", "∂f/∂z"} <= set(labels)
+    assert {"-4.00", "3.00"} <= set(labels)  # d f/d x = d f/d y = -4, d f/d z = 3, as values
+
+
 def test_render_a_graph_file_with_and_without_feeds(tmp_path, capsys):
     graph = tmp_path / "c.json"
     assert main(["render", script(tmp_path, CIRCUIT), "-o", str(graph)]) == 0

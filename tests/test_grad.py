@@ -285,6 +285,16 @@ def test_non_scalar_output_without_a_seed():
     assert snapshot(g) == before
 
 
+def test_a_seed_of_another_shape_than_the_output():
+    g = gf.Graph()
+    w = g.param("w", np.ones(3))
+    f = g.gate("mul", w, 2.0, name="f")
+    before = snapshot(g)
+    with pytest.raises(gf.ShapeError, match=r"'f'.*seed has shape \(2,\).*\(3,\)"):
+        gf.grad(f, w, seed=np.ones(2))
+    assert snapshot(g) == before
+
+
 def test_non_scalar_output_known_only_when_fed():
     g = gf.Graph()
     x = g.input("x")
@@ -330,3 +340,55 @@ def test_differentiating_through_a_numpy_backward_names_the_gate_and_the_fix():
     assert snapshot(g) == before
     with pytest.raises(gf.NotDifferentiableError, match="cube_numpy_only"):
         g.forward({"x": 1.0}).backward(d)
+
+
+class _CubePlugin:
+    @gf.hookimpl
+    def register_gates(self, register):
+        register(CubeNumpyOnly)
+
+
+def test_a_wrapped_numpy_backward_survives_save_and_load(fresh_registry, tmp_path):
+    gf.register_plugin(_CubePlugin(), "cube_numpy_only")
+    g = gf.Graph()
+    x = g.input("x")
+    d = gf.grad(gf.sum(g.gate("cube_numpy_only", x)), x)
+    loaded = gf.load(gf.save(g, tmp_path / "cube.json"))
+    value = loaded.forward({"x": np.array([1.0, -2.0])}, outputs=[d.name])[d.name]
+    np.testing.assert_array_equal(value, [3.0, 12.0])
+    wrapped = [loaded[n].gate for n in loaded.nx if isinstance(loaded[n].gate, gf.NumpyBackwardGate)]
+    assert [w.wrapped.name for w in wrapped] == ["cube_numpy_only"]
+
+
+def test_only_the_gradients_asked_for_are_built():
+    g = gf.Graph()
+    x = g.input("x")
+    f = g.gate("mul", x, 0.5, name="f")
+    before = set(g.nx)
+    gf.grad(f, x)
+    added = {n: g[n].gate.name if g[n].gate else g[n].kind for n in set(g.nx) - before}
+    assert sorted(added.values()) == ["mul", "seed", "sum_to"]  # nothing for the constant 0.5
+
+
+def test_a_value_feeding_thousands_of_gates_needs_no_recursion():
+    g = gf.Graph()
+    x = g.input("x")
+    total = x
+    for k in range(sys.getrecursionlimit() + 500):
+        total = total + x * float(k % 7)
+    d = gf.grad(total, x)
+    run = g.forward({"x": 0.5})
+    assert_agree(run[d], run.backward(total)[x])
+
+
+def test_the_example_cube_plugin_differentiates_once_and_says_how_to_go_further():
+    from plugin_support import CUBE_SOURCE
+
+    namespace = {}
+    exec(compile(CUBE_SOURCE, "gateflow_cube.py", "exec"), namespace)
+    g = gf.Graph()
+    x = g.input("x")
+    d = gf.grad(g.gate(namespace["CubeGate"](), x), x)
+    assert g.forward({"x": 2.0}, outputs=[d])[d] == 12.0
+    with pytest.raises(gf.GateflowError, match=r"'cube'.*backward_graph"):
+        gf.grad(d, x)

@@ -368,6 +368,52 @@ def test_check_gate_catches_a_wrong_local_gradient():
     assert info.value.report.checks[0].failures == 2
 
 
+class GraphCube(gf.Gate):
+    """f(x) = x³ with both backwards."""
+
+    name, arity = "graph_cube", 1
+
+    def forward(self, x):
+        return x**3
+
+    def backward(self, grad, out, x):
+        return (grad * 3 * x**2,)
+
+    def backward_graph(self, ops, grad, out, x):
+        return (grad * 3 * x**2,)
+
+
+def test_check_gate_checks_a_graph_backward_against_the_numpy_one():
+    assert check_gate(GraphCube, np.array([[0.5, -1.5, 2.0]])).ok
+
+    class WrongGraphCube(GraphCube):
+        def backward_graph(self, ops, grad, out, x):
+            return (grad * 2 * x**2,)
+
+    with pytest.raises(GradientCheckError, match=r"graph_cube.*backward_graph.*numpy backward"):
+        check_gate(WrongGraphCube, [0.5, -1.5])
+
+
+def test_check_gate_checks_the_second_derivatives_of_a_graph_backward():
+    class NotDifferentiableAgain(GraphCube):
+        """Its graph backward uses a gate whose own numpy backward is wrong."""
+
+        def backward_graph(self, ops, grad, out, x):
+            return (grad * ops.apply(WrongSquareTimesThree(), x),)
+
+    class WrongSquareTimesThree(gf.Gate):
+        name, arity = "wrong_square3", 1
+
+        def forward(self, x):
+            return 3 * x**2
+
+        def backward(self, grad, out, x):
+            return (grad * 3 * x,)  # should be 6x
+
+    with pytest.raises(GradientCheckError):
+        check_gate(NotDifferentiableAgain, [0.5, -1.5])
+
+
 def test_check_gate_checks_the_contract_and_the_sample_count():
     with pytest.raises(PluginError, match="backward"):
         check_gate(BackwardMismatch, [1.0])

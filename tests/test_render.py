@@ -200,3 +200,27 @@ def test_gateflow_dot_is_used_first_and_checked(no_renderer, monkeypatch, tmp_pa
     monkeypatch.setenv("GATEFLOW_DOT", str(tmp_path / "missing-dot"))
     with pytest.raises(RenderError, match="GATEFLOW_DOT is set to .*missing-dot"):
         gf.render(run.graph, tmp_path / "n.svg", run=run)
+
+
+def test_backward_nodes_are_drawn_as_their_own_circuit_with_value_labels():
+    g = gf.Graph()
+    w = g.input("w")
+    J = g.gate("power", w, exponent=2.0, name="J")
+    gf.grad(J, w)
+    dot = gf.to_dot(g, g.forward({"w": 3.0})).source
+    cluster = dot[dot.index("subgraph cluster_backward_0"):]
+    cluster = cluster[: cluster.index("}")]
+    assert "backward circuit of J" in cluster and GRADIENT_COLOR in cluster
+    assert cluster.count("shape=circle") == 3  # the seed 1, then · 2, then · w
+    assert ">6.00<" in dot and "∂J/∂w" in dot  # 2·w at w = 3, on the wire out
+
+
+def test_wires_that_only_lend_a_shape_are_left_out():
+    g = gf.Graph()
+    x, y = g.input("x"), g.input("y")
+    f = g.gate("mul", x, y, name="f")
+    gf.grad(f, [x, y])
+    lines = gf.to_dot(g).source.splitlines()
+    sum_to = [line.split()[0] for line in lines if "= sum_to(" in line]
+    wires_in = [line for line in lines if "->" in line and line.split("->")[1].split()[0] in sum_to]
+    assert len(sum_to) == 2 and len(wires_in) == 2  # the gradient wire only, not the `like` one

@@ -50,6 +50,10 @@ def _configure_render(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write: .svg, .png, .dot or .json")
     parser.add_argument("--digits", type=int, default=2, help="decimals on the wires (default: 2)")
     parser.add_argument("--max-nodes", type=int, default=500, help="draw at most this many nodes; collapse the rest")
+    parser.add_argument(
+        "--backward", action="store_true",
+        help="also draw the backward circuit: gf.grad of the output with respect to its inputs and parameters",
+    )
 
 
 def _run_render(args: argparse.Namespace) -> int:
@@ -58,8 +62,12 @@ def _run_render(args: argparse.Namespace) -> int:
     target = _target(args)
     missing = target.missing_inputs()
     run = grads = None
+    if args.backward:
+        gradients = target.add_backward()
     if missing:
         print(f"No values for {', '.join(missing)} (pass --feed NAME=VALUE): drawing the structure only.")
+    elif args.backward:
+        run = target.graph.forward(target.feeds, outputs=[target.output, *gradients])
     elif target.output is not None:
         run, grads = target.evaluate()
     path = render(target.graph, args.output, run=run, grads=grads, digits=args.digits, max_nodes=args.max_nodes)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gateflow.errors import FeedError, GateflowError
+from gateflow.engine.grad import grad
 from gateflow.engine.graph import Graph, Node
 from gateflow.files.graphfile import load
 from gateflow.engine.run import Gradients, Run
@@ -51,6 +52,14 @@ class Target:
                 f"--feed {missing[0]}=VALUE (VALUE is a JSON number or list)."
             )
         return self.output
+
+    def add_backward(self) -> list[Node]:
+        """Add gf.grad of the output with respect to every input and parameter it depends
+        on (the backward circuit) to the graph, and return those gradient nodes."""
+        if self.output is None:
+            raise GateflowError("the graph has no gate to differentiate; choose a node with --node NAME.")
+        leaves = [n for n in self.graph.plan(self.output).names if self.graph[n].kind in ("input", "param")]
+        return grad(self.graph[self.output], leaves)
 
     def evaluate(self) -> tuple[Run, Gradients]:
         """Forward with the feeds, then backward from the output."""

@@ -6,10 +6,12 @@ adding the nodes that compute d f / d node to f's own graph. Where a node fans o
 gradients are summed by add gates. The result is a graph like any other: run it, draw it,
 save it, or differentiate it again for higher derivatives.
 
-Names say what the nodes are: the gradient of node ``n`` is ``grad/f/n``, the gates in
-between ``grad/f/_mul_1``, ...; every node added is marked with the attribute
-``grad_of = "f"`` (drawings set them apart as the backward circuit). Nodes that lead to
-none of the gradients asked for are not kept, and a call that fails adds nothing.
+A gate's `backward_graph` works on `Pending` handles: they record the gates it applies,
+and a recorded gate only enters the graph when a gradient that was asked for needs it
+(the gradient of a constant factor, say, is never built). Names say what the nodes are:
+the gradient of node ``n`` is ``grad/f/n``, the gates in between ``grad/f/_mul_1``, ...;
+every node added is marked with the attribute ``grad_of = "f"`` (drawings set them apart
+as the backward circuit). A call that fails adds nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 from gateflow import gates as G
 from gateflow.errors import GateContractError, GateflowError, GraphError, NotDifferentiableError, ShapeError
 from gateflow.gates.base import Gate, has_graph_backward
-from gateflow.engine.graph import Graph, Node
+from gateflow.engine.graph import Graph, Node, Operators
 from gateflow.engine.scheduler import paused_gc
 
 _SUM_TO, _BROADCAST_TO, _RESHAPE_LIKE = G.SumToGate(), G.BroadcastToGate(), G.ReshapeLikeGate()
@@ -34,71 +36,84 @@ _SCALAR_GATES = (
 )
 
 
-class Ops:
-    """What a gate's `backward_graph` builds with, besides the operators of node handles.
+class Pending(Operators):
+    """A node-to-be of the backward circuit: `gate` applied to `operands` (pending nodes,
+    or numbers), or an existing `node`. It overloads the operators a `Node` does."""
 
-    Every method adds one gate to the graph and returns its node; arguments are nodes or
-    numbers (which become constants).
+    __slots__ = ("gate", "operands", "node")
+
+    def __init__(self, gate: Gate | None = None, operands: tuple = (), node: Node | None = None):
+        self.gate, self.operands, self.node = gate, operands, node
+
+    def _combine(self, gate: Gate, operands: tuple) -> Pending:
+        return Pending(gate, operands)
+
+    def __repr__(self) -> str:
+        return f"<Pending {self.node.name!r}>" if self.node else f"<Pending {self.gate.name}(...)>"
+
+
+class Ops:
+    """What a gate's `backward_graph` builds with, besides the operators of its handles.
+
+    Every method applies one gate and returns its (pending) node; arguments are the
+    handles `backward_graph` was given, what it built from them, or numbers (constants).
     """
 
-    def __init__(self, graph: Graph):
-        self.graph = graph
-
-    def apply(self, gate: Gate, *inputs: Any) -> Node:
+    def apply(self, gate: Gate, *inputs: Any) -> Pending:
         """Any gate applied to `inputs`."""
-        return self.graph.add_gate(gate, inputs)
+        return Pending(gate, inputs)
 
-    def sum_to(self, a: Any, like: Any) -> Node:
+    def sum_to(self, a: Any, like: Any) -> Pending:
         """`a` summed down to like's shape: undoes broadcasting."""
         return self.apply(_SUM_TO, a, like)
 
-    def broadcast_to(self, a: Any, like: Any) -> Node:
+    def broadcast_to(self, a: Any, like: Any) -> Pending:
         """`a` broadcast to like's shape."""
         return self.apply(_BROADCAST_TO, a, like)
 
-    def reshape_like(self, a: Any, like: Any) -> Node:
+    def reshape_like(self, a: Any, like: Any) -> Pending:
         return self.apply(_RESHAPE_LIKE, a, like)
 
-    def expand_dims(self, a: Any, axis: Any) -> Node:
+    def expand_dims(self, a: Any, axis: Any) -> Pending:
         return self.apply(G.ExpandDimsGate(axis=axis), a)
 
-    def sum(self, a: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A003
+    def sum(self, a: Any, axis: Any = None, keepdims: bool = False) -> Pending:  # noqa: A003
         return self.apply(G.SumGate(axis=axis, keepdims=keepdims), a)
 
-    def transpose(self, a: Any, axes: Any = None) -> Node:
+    def transpose(self, a: Any, axes: Any = None) -> Pending:
         return self.apply(G.TransposeGate(axes=axes), a)
 
-    def matmul(self, a: Any, b: Any) -> Node:
+    def matmul(self, a: Any, b: Any) -> Pending:
         return self.apply(_MATMUL, a, b)
 
-    def exp(self, a: Any) -> Node:
+    def exp(self, a: Any) -> Pending:
         return self.apply(_EXP, a)
 
-    def log(self, a: Any) -> Node:
+    def log(self, a: Any) -> Pending:
         return self.apply(_LOG, a)
 
-    def sigmoid(self, a: Any) -> Node:
+    def sigmoid(self, a: Any) -> Pending:
         return self.apply(_SIGMOID, a)
 
-    def tanh(self, a: Any) -> Node:
+    def tanh(self, a: Any) -> Pending:
         return self.apply(_TANH, a)
 
-    def greater(self, a: Any, b: Any) -> Node:
+    def greater(self, a: Any, b: Any) -> Pending:
         """The mask [a > b] (gradient 0)."""
         return self.apply(_GREATER, a, b)
 
-    def equal(self, a: Any, b: Any) -> Node:
+    def equal(self, a: Any, b: Any) -> Pending:
         """The mask [a == b] (gradient 0)."""
         return self.apply(_EQUAL, a, b)
 
-    def sign(self, a: Any) -> Node:
+    def sign(self, a: Any) -> Pending:
         return self.apply(_SIGN, a)
 
-    def size(self, a: Any) -> Node:
+    def size(self, a: Any) -> Pending:
         """The number of elements of `a`, known at run time (gradient 0)."""
         return self.apply(_SIZE, a)
 
-    def zeros_like(self, a: Any) -> Node:
+    def zeros_like(self, a: Any) -> Pending:
         return self.apply(_ZEROS, a)
 
 
@@ -123,11 +138,17 @@ def grad(output: Node, wrt: Node | str | Sequence[Node | str], seed: Any = None)
             f"gf.grad: the seed node {seed.name!r} belongs to another graph than the output "
             f"{output.name!r}; give a node of the output's graph."
         )
-    shape = _known_shape(graph, output) if seed is None else None
-    if shape not in (None, ()):
+    shape = _known_shape(graph, output)
+    if seed is None and shape not in (None, ()):
         raise ShapeError(
             f"gf.grad of {output.name!r} needs a scalar output, but {output.name!r} has shape "
             f"{shape}; reduce it (e.g. gf.sum) or pass seed=<a node of shape {shape}>."
+        )
+    seed_shape = None if seed is None else _known_shape(graph, seed) if isinstance(seed, Node) else np.shape(seed)
+    if None not in (shape, seed_shape) and seed_shape != shape:
+        raise ShapeError(
+            f"gf.grad of {output.name!r}: the seed has shape {seed_shape}, but the output has "
+            f"shape {shape}; pass a seed of the output's shape."
         )
     with paused_gc(len(graph)), graph._building(f"grad/{output.name}/_") as before:
         results = _Backward(graph, output, targets, seed, shape == (), before).build()
@@ -176,12 +197,12 @@ def _known_shape(graph: Graph, output: Node) -> tuple[int, ...] | None:
 
 
 class _Backward:
-    """One gf.grad call: the reverse walk, then naming and pruning what it added."""
+    """One gf.grad call: the reverse walk over the output's plan, adding what is needed."""
 
     def __init__(self, graph: Graph, output: Node, targets: list[Node], seed: Any, scalar: bool, before: int):
         self.graph, self.output, self.targets, self.seed = graph, output, targets, seed
         self.scalar, self.before = scalar, before
-        self.ops = Ops(graph)
+        self.ops = Ops()
 
     def build(self) -> list[Node]:
         graph, plan = self.graph, self.graph.plan([self.output])
@@ -196,17 +217,18 @@ class _Backward:
                     if depends[i]:
                         depends[out] = True
                         break
-        grads: list[Node | None] = [None] * len(names)
+        grads: list[Pending | None] = [None] * len(names)
         top = plan.slot[self.output.name]
         if depends[top]:
             grads[top] = self._seed()
-        handle = graph._handle
+        leaf = lambda i: Pending(node=graph._handle(names[i]))  # noqa: E731
         for out, gate, ins in reversed(steps):
             if grads[out] is None:
                 continue
-            inputs = [handle(names[i]) for i in ins]
+            # Final now (every consumer has added its part): into the graph, named.
+            self._add(grads[out], names[out])
             needed = [depends[i] for i in ins]
-            contributions = self._input_grads(gate, grads[out], handle(names[out]), inputs, needed)
+            contributions = self._input_grads(gate, grads[out], leaf(out), [leaf(i) for i in ins], needed)
             for i, contribution, need in zip(ins, contributions, needed):
                 if need and contribution is not None:
                     previous = grads[i]
@@ -215,51 +237,71 @@ class _Backward:
         for target in self.targets:
             slot = plan.slot.get(target.name)
             found = grads[slot] if slot is not None else None
-            results.append(found if found is not None else self.ops.zeros_like(target))
-        self._tidy(names, grads, results)
+            results.append(self._add(found or self.ops.zeros_like(Pending(node=target)), target.name))
+        self._tidy(results)
         return results
 
-    def _seed(self) -> Node:
+    def _add(self, pending: Pending, of: str) -> Node:
+        """Add a pending gradient and what it needs to the graph (iteratively); a node made
+        here for it is named ``grad/f/<of>``. Returns its node."""
+        if pending.node is not None:
+            return pending.node
+        stack = [pending]
+        while stack:
+            current = stack[-1]
+            waiting = [a for a in current.operands if type(a) is Pending and a.node is None]
+            if waiting:
+                stack.extend(waiting)
+                continue
+            stack.pop()
+            if current.node is None:
+                operands = tuple([a.node if type(a) is Pending else a for a in current.operands])
+                name = self.graph.unique_name(f"grad/{self.output.name}/{of}") if current is pending else None
+                current.node = self.graph.add_gate(current.gate, operands, name)
+        return pending.node
+
+    def _seed(self) -> Pending:
         if self.seed is None:
             if self.scalar:
-                return self.graph.const(1.0)
-            return self.graph.add_gate(G.SeedGate(output=self.output.name), (self.output,))
+                return Pending(node=self.graph.const(1.0, name=self.graph.unique_name(f"grad/{self.output.name}/{self.output.name}")))
+            return Pending(G.SeedGate(output=self.output.name), (Pending(node=self.output),))
         if isinstance(self.seed, Node):
-            return self.seed
-        return self.graph.const(self.seed)
+            return Pending(node=self.seed)
+        return Pending(node=self.graph.const(self.seed, name=self.graph.unique_name(f"grad/{self.output.name}/{self.output.name}")))
 
-    def _input_grads(self, gate: Gate, grad: Node, out: Node, inputs: list[Node], needed: list[bool]) -> tuple:
-        """The gate's backward as nodes: its graph backward, or its numpy one wrapped."""
+    def _input_grads(self, gate: Gate, grad: Pending, out: Pending, inputs: list[Pending], needed: list[bool]) -> tuple:
+        """The gate's backward as pending nodes: its graph backward, or its numpy one wrapped."""
         if not has_graph_backward(gate):
             return tuple(
-                self.ops.apply(G.NumpyBackwardGate(gate=gate, index=k), grad, out, *inputs) if need else None
+                Pending(G.NumpyBackwardGate(wrapped=gate, index=k), (grad, out, *inputs)) if need else None
                 for k, need in enumerate(needed)
             )
         try:
             contributions = gate.backward_graph(self.ops, grad, out, *inputs)
         except NotDifferentiableError as exc:
             raise NotDifferentiableError(
-                f"gf.grad of {self.output.name!r} cannot go through node {out.name!r}: {exc}"
+                f"gf.grad of {self.output.name!r} cannot go through node {out.node.name!r}: {exc}"
             ) from exc
         except GateflowError:
             raise
         except Exception as exc:
             raise GateContractError(
-                f"node {out.name!r} (gate {gate.name!r}, {type(gate).__name__}) raised "
+                f"node {out.node.name!r} (gate {gate.name!r}, {type(gate).__name__}) raised "
                 f"{type(exc).__name__} in backward_graph: {exc}"
             ) from exc
         if type(contributions) is not tuple or len(contributions) != len(inputs) or not all(
-            c is None or (isinstance(c, Node) and c.graph is self.graph) for c in contributions
+            c is None or type(c) is Pending for c in contributions
         ):
             raise GateContractError(
-                f"node {out.name!r} (gate {gate.name!r}, {type(gate).__name__}): backward_graph "
-                f"returned {contributions!r}; it must return a tuple of {len(inputs)} node(s) of "
-                "the same graph, one per input (None for a zero gradient)."
+                f"node {out.node.name!r} (gate {gate.name!r}, {type(gate).__name__}): backward_graph "
+                f"returned {contributions!r}; it must return a tuple of {len(inputs)} node(s) built "
+                "from its arguments, one per input (None for a zero gradient)."
             )
         return contributions
 
-    def _tidy(self, names: list[str], grads: list[Node | None], results: list[Node]) -> None:
-        """Drop the added nodes no result needs, name the gradients, mark the backward part."""
+    def _tidy(self, results: list[Node]) -> None:
+        """Drop the added nodes no result needs (gradients that only fed zero-gradient gates)
+        and mark the others as the backward part."""
         graph = self.graph
         added = set(graph.added_since(self.before))
         kept, stack = set(), [r.name for r in results if r.name in added]
@@ -269,15 +311,5 @@ class _Backward:
                 kept.add(name)
                 stack.extend(n for n in graph.nx.nodes[name].get("inputs", ()) if n in added)
         graph._remove(added - kept)
-        prefix = f"grad/{self.output.name}/"
-        renamed = set()
-        named = [(names[i], grads[i]) for i in range(len(names) - 1, -1, -1)]
-        named += [(t.name, r) for t, r in zip(self.targets, results)]
-        for name, node in named:
-            if node is not None and node.name in kept and node.name not in renamed:
-                kept.discard(node.name)
-                graph._rename(node, graph.unique_name(prefix + name))
-                renamed.add(node.name)
-                kept.add(node.name)
         for name in kept:
             graph.nx.nodes[name]["grad_of"] = self.output.name

@@ -3,7 +3,8 @@
 Every node of ``graph.nx`` carries ``kind`` (input, param, const or gate), and a gate node
 its ``gate`` and the ordered names of its ``inputs``; each edge records the argument
 ``slots`` it feeds. Building refuses cycles, wrong arities and duplicate names at the
-moment they happen and then leaves the graph as it was.
+moment they happen and then leaves the graph as it was. Nodes `gf.grad` added also carry
+``grad_of``, the name of the output they differentiate.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from gateflow.gates.base import Gate
 from gateflow import registry as plugin_registry
 from gateflow.engine.run import Run
 from gateflow.engine.scheduler import Plan, paused_gc
-from gateflow.engine.values import as_value, stored_value
+from gateflow.engine.values import UnknownShapeError, as_value, stored_value
 
 KINDS = ("input", "param", "const", "gate")
 
@@ -39,12 +40,64 @@ _MATMUL, _NEG, _RECIPROCAL, _POW = G.MatMulGate(), G.NegateGate(), G.ReciprocalG
 _PLAN_CACHE_SIZE = 64
 
 
-class Node:
+class Operators:
+    """Arithmetic on handles: ``(x + y) * z`` applies an `AddGate` and a `MultiplyGate`.
+
+    Each operator hands its gate and operands to `_combine`: a `Node` adds the gate to its
+    graph at once; `gf.grad`'s pending nodes record it until it is needed.
+    """
+
+    __slots__ = ()
+    __array_ufunc__ = None  # make `ndarray * node` call __rmul__
+
+    def _combine(self, gate: Gate, operands: tuple) -> Any:
+        raise NotImplementedError
+
+    def __add__(self, other): return self._combine(_ADD, (self, other))
+    def __radd__(self, other): return self._combine(_ADD, (other, self))
+    def __sub__(self, other): return self._combine(_SUB, (self, other))
+    def __rsub__(self, other): return self._combine(_SUB, (other, self))
+    def __mul__(self, other): return self._combine(_MUL, (self, other))
+    def __rmul__(self, other): return self._combine(_MUL, (other, self))
+    def __truediv__(self, other): return self._combine(_DIV, (self, other))
+    def __matmul__(self, other): return self._combine(_MATMUL, (self, other))
+    def __rmatmul__(self, other): return self._combine(_MATMUL, (other, self))
+    def __neg__(self): return self._combine(_NEG, (self,))
+
+    def __rtruediv__(self, other):
+        if isinstance(other, (int, float)) and other == 1:
+            return self._combine(_RECIPROCAL, (self,))
+        return self._combine(_DIV, (other, self))
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, (int, float)):
+            return self._combine(G.PowerGate(exponent=float(exponent)), (self,))
+        return self._combine(_POW, (self, exponent))
+
+    def __rpow__(self, base):
+        return self._combine(_POW, (base, self))
+
+    @property
+    def T(self):
+        """The transpose (all axes reversed)."""
+        return self._combine(G.TransposeGate(), (self,))
+
+    def sum(self, axis=None, keepdims=False):
+        return self._combine(G.SumGate(axis=axis, keepdims=keepdims), (self,))
+
+    def mean(self, axis=None, keepdims=False):
+        return self._combine(G.MeanGate(axis=axis, keepdims=keepdims), (self,))
+
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return self._combine(G.ReshapeGate(shape=tuple(shape)), (self,))
+
+
+class Node(Operators):
     """A handle on one node of a graph. Arithmetic on handles adds gates to the graph:
     ``(x + y) * z`` adds an `AddGate` and a `MultiplyGate`."""
 
     __slots__ = ("graph", "name")
-    __array_ufunc__ = None  # make `ndarray * node` call Node.__rmul__
 
     def __init__(self, graph: Graph, name: str):
         self.graph = graph
@@ -76,44 +129,8 @@ class Node:
             return f"<Node {self.name!r} = {self.gate.name}({args})>"
         return f"<{self.kind} {self.name!r}>"
 
-    def __add__(self, other): return self.graph.add_gate(_ADD, (self, other))
-    def __radd__(self, other): return self.graph.add_gate(_ADD, (other, self))
-    def __sub__(self, other): return self.graph.add_gate(_SUB, (self, other))
-    def __rsub__(self, other): return self.graph.add_gate(_SUB, (other, self))
-    def __mul__(self, other): return self.graph.add_gate(_MUL, (self, other))
-    def __rmul__(self, other): return self.graph.add_gate(_MUL, (other, self))
-    def __truediv__(self, other): return self.graph.add_gate(_DIV, (self, other))
-    def __matmul__(self, other): return self.graph.add_gate(_MATMUL, (self, other))
-    def __rmatmul__(self, other): return self.graph.add_gate(_MATMUL, (other, self))
-    def __neg__(self): return self.graph.add_gate(_NEG, (self,))
-
-    def __rtruediv__(self, other):
-        if isinstance(other, (int, float)) and other == 1:
-            return self.graph.add_gate(_RECIPROCAL, (self,))
-        return self.graph.add_gate(_DIV, (other, self))
-
-    def __pow__(self, exponent):
-        if isinstance(exponent, (int, float)):
-            return self.graph.gate(G.PowerGate(exponent=float(exponent)), self)
-        return self.graph.add_gate(_POW, (self, exponent))
-
-    def __rpow__(self, base):
-        return self.graph.add_gate(_POW, (base, self))
-
-    @property
-    def T(self) -> Node:
-        """The transpose (all axes reversed)."""
-        return self.graph.gate(G.TransposeGate(), self)
-
-    def sum(self, axis=None, keepdims=False) -> Node:
-        return self.graph.gate(G.SumGate(axis=axis, keepdims=keepdims), self)
-
-    def mean(self, axis=None, keepdims=False) -> Node:
-        return self.graph.gate(G.MeanGate(axis=axis, keepdims=keepdims), self)
-
-    def reshape(self, *shape) -> Node:
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return self.graph.gate(G.ReshapeGate(shape=tuple(shape)), self)
+    def _combine(self, gate: Gate, operands: tuple) -> Node:
+        return self.graph.add_gate(gate, operands)
 
 
 class Graph:
@@ -340,26 +357,6 @@ class Graph:
         self._numbers = {k: v for k, v in self._numbers.items() if v not in names}
         self._changed()
 
-    def _rename(self, node: Node, new: str) -> None:
-        """Give a node a new (unused) name, rewiring its consumers; `node` follows."""
-        old, graph = node.name, self.nx
-        preds, succs = list(graph.pred[old].items()), list(graph.succ[old].items())
-        attrs = graph.nodes[old]
-        graph.remove_node(old)
-        graph.add_node(new, **attrs)
-        for source, edge in preds:
-            graph.add_edge(source, new, **edge)
-        for target, edge in succs:
-            graph.add_edge(new, target, **edge)
-            inputs = graph.nodes[target]["inputs"]
-            graph.nodes[target]["inputs"] = tuple([new if n == old else n for n in inputs])
-        self._handles.pop(old, None)
-        node.name = new
-        self._handles[new] = node
-        if attrs["kind"] == "const":
-            self._numbers = {k: new if v == old else v for k, v in self._numbers.items()}
-        self._changed()
-
     def unique_name(self, name: str) -> str:
         """`name`, or `name_2`, `name_3`, ... if it is taken."""
         candidate, count = name, 1
@@ -428,7 +425,7 @@ class Graph:
     def set_value(self, node: Node | str, value: Any, copy: bool = True) -> None:
         """Replace a parameter's value with one of the same shape.
 
-        With ``copy=False`` a float64 array is taken over as it is (and made read-only)
+        With ``copy=False`` a float array is taken over as it is (and made read-only)
         instead of copied: optimizers hand over the fresh arrays they compute.
         """
         name = node if type(node) is str else self[node].name
@@ -436,7 +433,7 @@ class Graph:
         if old is None:
             kind = self[name].kind
             raise GraphError(f"node {name!r} is a {kind}, not a parameter; only parameters can be set.")
-        take_over = not copy and type(value) is np.ndarray and value.dtype == np.float64
+        take_over = not copy and type(value) is np.ndarray and value.dtype.kind == "f"
         new = value if take_over else self._convert(value, f"parameter {name!r}")
         old_shape, new_shape = getattr(old, "shape", ()), getattr(new, "shape", ())
         if new_shape != old_shape:
@@ -540,6 +537,8 @@ class Graph:
     def _feed_value(name: str, value: Any) -> Any:
         try:
             return as_value(value)
+        except UnknownShapeError as exc:
+            raise FeedError(f"the value fed for {name!r} cannot be used: {exc}.") from None
         except (TypeError, ValueError) as exc:
             raise FeedError(
                 f"the value fed for {name!r} is not a number or an array of numbers: {value!r}."

@@ -9,6 +9,7 @@ import numpy as np
 
 from gateflow.errors import ShapeError, UnknownNodeError
 from gateflow.engine.scheduler import paused_gc
+from gateflow.engine.values import as_value
 
 if TYPE_CHECKING:
     from gateflow.engine.graph import Graph
@@ -25,6 +26,12 @@ def _key_name(graph: Graph, key: Any) -> str:
 
 
 _ONE = np.float64(1.0)
+
+
+def _ones_like(value: Any) -> Any:
+    """Ones of `value`'s shape, dtype and array library (for a dask array: lazy ones)."""
+    ones = np.ones_like(value)
+    return ones[()] if isinstance(value, np.generic) else ones
 
 
 class Run:
@@ -73,21 +80,20 @@ class Run:
 
         `wrt` limits the work to the nodes between those listed and the output (default:
         every node the output depends on). `seed` is the upstream gradient of the output
-        (default: ones of its shape). Each call returns a fresh `Gradients`.
+        (default: ones of its shape and dtype). Each call returns a fresh `Gradients`.
         """
         out = self._slot(output)
         value = self._values[out]
         shape = getattr(value, "shape", ())
         if seed is None:
-            seed = _ONE if shape == () else np.ones(shape, dtype=value.dtype)
+            seed = _ONE if type(value) is np.float64 or type(value) is float else _ones_like(value)
         else:
-            seed = np.asarray(seed, dtype=np.float64)
-            if seed.shape != shape:
+            seed = as_value(seed)
+            if getattr(seed, "shape", ()) != shape:
                 raise ShapeError(
                     f"the seed gradient for {self.plan.names[out]!r} has shape {seed.shape}, "
                     f"but the output has shape {shape}; pass a seed of the output's shape."
                 )
-            seed = seed[()] if seed.ndim == 0 else seed
         wanted = None if wrt is None else frozenset([self._slot(k) for k in wrt])
         with paused_gc(len(self._values)):
             backward_plan = self.plan.backward_plan(out, wanted)
@@ -122,8 +128,8 @@ class Gradients:
                 f"the gradient of {name!r} was not computed: this backward was limited by "
                 f"`wrt`; include {name!r} in wrt=[...] to get it."
             )
-        value = self.run._values[slot]
-        return np.zeros_like(value)[()] if np.ndim(value) == 0 else np.zeros_like(value)
+        zeros = np.zeros_like(self.run._values[slot])
+        return zeros[()] if zeros.ndim == 0 else zeros
 
     def __contains__(self, key: Any) -> bool:
         try:

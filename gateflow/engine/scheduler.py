@@ -23,6 +23,8 @@ import numpy as np
 
 from gateflow.errors import GateContractError, GateflowError, ShapeError
 from gateflow.gates.base import Gate
+from gateflow.engine.lazy import is_lazy
+from gateflow.engine.values import computing_value
 
 
 class _GcPause:
@@ -92,7 +94,7 @@ class Plan:
             elif kind == "param":
                 self.params.append((i, name))
             else:
-                self.template[i] = attrs["value"]
+                self.template[i] = computing_value(attrs["value"])
         self.forward_steps = tuple([
             (out, gate.forward, itemgetter(*ins), len(ins) == 1) for out, gate, ins in self.steps
         ])
@@ -136,18 +138,28 @@ class Plan:
     def _forward_error(self, out: int, values: list[Any], exc: Exception) -> Exception:
         if isinstance(exc, GateflowError):
             return exc
-        shapes = ", ".join(
-            f"{self.names[i]!r} {np.shape(values[i])}"
-            for i in next(ins for o, _, ins in self.steps if o == out)
-        )
+        ins = next(ins for o, _, ins in self.steps if o == out)
+        shapes = ", ".join(f"{self.names[i]!r} {getattr(values[i], 'shape', ())}" for i in ins)
         if isinstance(exc, ValueError):
             return ShapeError(
                 f"{self.describe(out)} cannot combine its inputs of shapes {shapes}: {exc}. "
                 "Check the shapes of the values fed to the inputs upstream of it."
+                + self._chunk_hint(values, ins)
             )
         return GateContractError(
             f"{self.describe(out)} raised {type(exc).__name__} in forward with inputs "
-            f"of shapes {shapes}: {exc}"
+            f"of shapes {shapes}: {exc}" + self._chunk_hint(values, ins)
+        )
+
+    def _chunk_hint(self, values: list[Any], ins: tuple[int, ...]) -> str:
+        """Advice for inputs that are dask arrays split along their feature axes."""
+        split = [self.names[i] for i in ins if is_lazy(values[i]) and any(len(c) > 1 for c in values[i].chunks[1:])]
+        if not split:
+            return ""
+        return (
+            f" {', '.join(map(repr, split))} {'is' if len(split) == 1 else 'are'} split into several "
+            "chunks along the feature axes, which this gate may not handle: rechunk the dask "
+            "input(s) so that each row is one chunk, e.g. X.rechunk({1: -1})."
         )
 
     # -- backward --------------------------------------------------------------------------
@@ -231,9 +243,12 @@ class Plan:
         return input_grads
 
     def reduce_to_shape(self, grad: Any, shape: tuple[int, ...], out: int, i: int) -> Any:
-        """Reduce a gradient to its input's shape by summing over broadcast axes."""
-        if type(grad) is not np.ndarray or grad.dtype.kind != "f":
-            grad = np.asarray(grad, dtype=np.result_type(grad, np.float64))
+        """Reduce a gradient to its input's shape by summing over broadcast axes (in the
+        gradient's own dtype and array library: a dask gradient stays lazy)."""
+        if not hasattr(grad, "dtype"):  # a Python number
+            grad = np.asarray(grad, dtype=np.float64)
+        elif grad.dtype.kind not in "fc":  # booleans or integers; arrays of any library
+            grad = grad.astype(np.float64)
         extra = grad.ndim - len(shape)
         if extra > 0:
             grad = grad.sum(axis=tuple(range(extra)))

@@ -1,14 +1,22 @@
 """How Python numbers, lists and arrays become gateflow values.
 
 Values are numpy floats: an `ndarray` for arrays and an `np.float64` (a numpy scalar,
-shape ``()``) for scalars, so scalar graphs run at numpy-scalar speed.
+shape ``()``) for scalars, so scalar graphs run at numpy-scalar speed. Float arrays keep
+their dtype (float32 stays float32). Arrays of other libraries that implement numpy's
+dispatch protocols (``__array_function__`` and ``__array_ufunc__``: dask, CuPy, ...) are
+kept as they are, never forced into numpy: a dask array keeps the run lazy.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
+
+
+class UnknownShapeError(ValueError):
+    """A lazy array whose shape is not known yet (dask chunks of unknown size)."""
 
 
 def as_value(value: Any) -> Any:
@@ -20,8 +28,48 @@ def as_value(value: Any) -> Any:
         return value if value.ndim else value[()]
     if isinstance(value, np.floating):
         return value
+    if is_foreign_array(value):
+        return foreign_value(value)
     array = np.asarray(value, dtype=np.float64)
     return array if array.ndim else array[()]
+
+
+def is_foreign_array(value: Any) -> bool:
+    """Whether `value` is an array of another library that numpy dispatches to (dask, CuPy)."""
+    kind = type(value)
+    return (
+        not isinstance(value, (np.ndarray, np.generic))
+        and hasattr(kind, "__array_function__")
+        and hasattr(kind, "__array_ufunc__")
+        and hasattr(value, "dtype")
+        and hasattr(value, "shape")
+    )
+
+
+def foreign_value(value: Any) -> Any:
+    """A foreign array as a gateflow value: kept, cast to float64 only if it holds no floats.
+
+    Its shape must be known: a dask array with chunks of unknown size (NaN, e.g. after
+    boolean indexing) is refused, since gates and gradients need the shapes.
+    """
+    if any(isinstance(n, float) and math.isnan(n) for n in value.shape):
+        raise UnknownShapeError(
+            f"it has unknown chunk sizes (shape {value.shape}); compute them first with "
+            "x.compute_chunk_sizes() (or dataframe.to_dask_array(lengths=True))"
+        )
+    if value.dtype.kind not in "fc":
+        value = value.astype(np.float64)
+    return value
+
+
+def computing_value(stored: Any) -> Any:
+    """How a stored constant enters a computation: a float64 scalar as a Python float.
+
+    numpy treats Python numbers as "weak" (NEP 50): ``x * 0.5`` keeps a float32 `x`
+    float32, where an ``np.float64(0.5)`` would promote it to float64. float64 results
+    are the same either way.
+    """
+    return float(stored) if type(stored) is np.float64 else stored
 
 
 def stored_value(value: Any) -> Any:

@@ -27,8 +27,9 @@ class Gate:
     dataclasses, so `params()` can describe them for graph files.
 
     Optionally a gate also implements ``backward_graph(ops, grad, out, *inputs)``: the
-    same math as `backward`, but `grad`, `out` and `inputs` are node handles, which
-    overload ``+ - * / ** @`` and unary ``-``, and `ops` builds everything else (``ops.exp``,
+    same math as `backward`, but `grad`, `out` and `inputs` are handles on nodes, which
+    overload ``+ - * / ** @`` and unary ``-`` as graph nodes do (`gf.grad` adds what they
+    build to the graph only where it is needed), and `ops` builds the rest (``ops.exp``,
     ``ops.sum_to(g, like)``, ``ops.apply(gate, *args)``, ... see `gateflow.engine.grad.Ops`).
     It returns one node per input, of that input's shape (``ops.sum_to(g, x)`` undoes
     broadcasting), or None where the gradient is zero (labels, masks)::
@@ -47,6 +48,7 @@ class Gate:
     name: ClassVar[str] = ""
     arity: ClassVar[int] = 0
     symbol: ClassVar[str] = ""
+    shape_inputs: ClassVar[tuple[int, ...]] = ()  # input slots whose value only lends its shape
 
     def forward(self, *inputs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")

@@ -101,8 +101,17 @@ class AbsGate(Gate):
         return (grad * ops.sign(x),)
 
 
-def _tie_split(winner, tie):
-    """The share of the gradient an input gets: 1 where it wins, ½ on a tie, else 0."""
+def _tie_split(grad, winner, tie):
+    """The gradients of (x, y) when x gets all of `grad` where it wins and ½ on a tie.
+
+    Masks multiply the gradient itself, so it keeps its dtype (float32 stays float32).
+    """
+    gx = grad * winner + (0.5 * grad) * tie
+    return gx, grad - gx
+
+
+def _tie_share(winner, tie):
+    """x's share of the gradient as a circuit: 1 where it wins, ½ on a tie, else 0."""
     return winner + 0.5 * tie
 
 
@@ -124,11 +133,10 @@ class MaxGate(Gate):
         return np.maximum(x, y)
 
     def backward(self, grad, out, x, y):
-        share_x = _tie_split(x > y, x == y)
-        return grad * share_x, grad * (1.0 - share_x)
+        return _tie_split(grad, x > y, x == y)
 
     def backward_graph(self, ops, grad, out, x, y):
-        return _split_graph(ops, grad, x, y, _tie_split(ops.greater(x, y), ops.equal(x, y)))
+        return _split_graph(ops, grad, x, y, _tie_share(ops.greater(x, y), ops.equal(x, y)))
 
 
 class MinGate(Gate):
@@ -140,8 +148,7 @@ class MinGate(Gate):
         return np.minimum(x, y)
 
     def backward(self, grad, out, x, y):
-        share_x = _tie_split(x < y, x == y)
-        return grad * share_x, grad * (1.0 - share_x)
+        return _tie_split(grad, x < y, x == y)
 
     def backward_graph(self, ops, grad, out, x, y):
-        return _split_graph(ops, grad, x, y, _tie_split(ops.greater(y, x), ops.equal(x, y)))
+        return _split_graph(ops, grad, x, y, _tie_share(ops.greater(y, x), ops.equal(x, y)))

@@ -2,13 +2,15 @@
 cross-entropy, and the L2 penalty that regularizes weights.
 
 Data losses average over samples (N = the number of labels or elements), so a loss's
-scale does not depend on the batch size. Class labels arrive as float64 arrays (every
+scale does not depend on the batch size. Class labels arrive as float arrays (every
 gateflow value does) and must hold whole numbers 0..C-1; their gradient is 0, since the
-loss is piecewise constant in them.
+loss is piecewise constant in them. Labels pick their class through a one-hot mask, so the
+gates run unchanged on any array library (dask: lazily, block by block).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,46 +22,47 @@ from gateflow.gates.masks import ZeroGradientGate
 from gateflow.gates.tensor import SoftmaxGate
 
 
-def _class_indices(gate: str, scores, labels) -> np.ndarray:
-    """`labels` as integer class indices into the last axis of `scores`, checked."""
-    if np.ndim(scores) == 0:
+def _checked_labels(gate: str, scores, labels):
+    """`labels`, checked to be class indices into the last axis of `scores`.
+
+    numpy labels are checked at once; lazy ones (arrays with ``map_blocks``: dask) block by
+    block when they are computed, so checking never forces a computation.
+    """
+    if getattr(scores, "ndim", 0) == 0:
         raise ValueError("the scores must have a class axis (the last one), not be a scalar")
-    labels = np.asarray(labels)
+    if not hasattr(labels, "dtype"):
+        labels = np.asarray(labels, dtype=np.float64)
     if labels.shape != scores.shape[:-1]:
         raise ValueError(
             f"labels of shape {labels.shape} do not match scores of shape {scores.shape}: "
             f"give one class index per row, shape {scores.shape[:-1]}"
         )
     classes = scores.shape[-1]
-    # Written so that NaN fails the range test before the cast to integers.
-    if labels.size and not (labels.min() >= 0 and labels.max() <= classes - 1):
-        _refuse_labels(gate, labels, classes)
-    index = labels.astype(np.intp)
-    if np.any(index != labels):
-        _refuse_labels(gate, labels, classes)
-    return index
+    map_blocks = getattr(labels, "map_blocks", None)
+    if map_blocks is not None:
+        return map_blocks(_check_labels, gate, classes, dtype=labels.dtype)
+    return _check_labels(labels, gate, classes)
 
 
-def _refuse_labels(gate: str, labels: np.ndarray, classes: int) -> None:
+def _check_labels(labels, gate: str, classes: int, block_info=None):
+    """`labels` if they are whole numbers 0..classes-1 (NaN is not), else a DataError."""
     valid = (labels >= 0) & (labels <= classes - 1) & (labels == np.floor(labels))
+    if np.all(valid):
+        return labels
     where = tuple(int(i) for i in np.argwhere(~valid)[0])
+    found = float(labels[where])
+    if block_info:  # a position within one block of a lazy array: make it global
+        where = tuple(i + start for i, (start, _) in zip(where, block_info[0]["array-location"]))
     raise DataError(
         f"gate {gate!r}: labels must be whole numbers 0..{classes - 1} (one per class of "
-        f"the {classes} scores); found {float(labels[where]):g} at position {where}. Fix the "
-        "labels, or give the model as many outputs as there are classes."
+        f"the {classes} scores); found {found:g} at position {where}. "
+        "Fix the labels, or give the model as many outputs as there are classes."
     )
 
 
-def _rows(array, index):
-    """`array` as rows of classes, and the (row, label) positions to pick from it."""
-    flat = array.reshape(-1, array.shape[-1])
-    return flat, (np.arange(len(flat)), index.reshape(-1))
-
-
-def _pick(scores, index):
-    """Each row's score at its label, with a length-1 class axis: scores[..., index]."""
-    flat, at = _rows(scores, index)
-    return flat[at].reshape(index.shape + (1,))
+def _one_hot(labels, classes: int):
+    """True at each row's label: labels[..., None] == [0, 1, ..., C-1] (lazy for dask)."""
+    return labels[..., np.newaxis] == np.arange(classes)
 
 
 def _log_softmax(scores):
@@ -101,15 +104,13 @@ class SoftmaxCrossEntropyGate(Gate):
     name, arity, symbol = "softmax_cross_entropy", 2, "softmax CE"
 
     def forward(self, scores, labels):
-        index = _class_indices(self.name, scores, labels)
-        return -np.mean(_pick(_log_softmax(scores), index))
+        labels = _checked_labels(self.name, scores, labels)
+        picked = np.sum(np.where(_one_hot(labels, scores.shape[-1]), _log_softmax(scores), 0.0), axis=-1)
+        return -np.mean(picked)
 
-    def backward(self, grad, out, scores, labels):
-        index = labels.astype(np.intp)  # forward checked these very labels
-        probs = np.exp(_log_softmax(scores))
-        flat, at = _rows(probs, index)
-        flat[at] -= 1.0  # flat is a view of probs
-        return probs * (grad / max(index.size, 1)), np.zeros_like(labels)
+    def backward(self, grad, out, scores, labels):  # forward checked these very labels
+        probs = np.exp(_log_softmax(scores)) - _one_hot(labels, scores.shape[-1])
+        return probs * (grad / max(labels.size, 1)), np.zeros_like(labels)
 
     def backward_graph(self, ops, grad, out, scores, labels):
         probs = ops.apply(_SOFTMAX, scores) - ops.apply(OneHotGate(), labels, scores)
@@ -120,13 +121,11 @@ class OneHotGate(ZeroGradientGate):
     """f(y, s) = the one-hot rows of labels y over the classes of scores s (shape of s). Gradient 0."""
 
     name, arity, symbol = "one_hot", 2, "one-hot"
+    shape_inputs = (1,)
 
     def forward(self, labels, scores):
-        index = _class_indices(self.name, scores, labels)
-        onehot = np.zeros_like(scores)
-        flat, at = _rows(onehot, index)
-        flat[at] = 1.0
-        return onehot
+        labels = _checked_labels(self.name, scores, labels)
+        return _one_hot(labels, scores.shape[-1]).astype(scores.dtype)
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,26 +139,26 @@ class MulticlassHingeGate(Gate):
     margin: float = 1.0
     name, arity, symbol = "multiclass_hinge", 2, "hinge"
 
-    def _violations(self, scores, index):
-        margins = scores - _pick(scores, index) + self.margin
-        flat, at = _rows(margins, index)
-        flat[at] = 0.0  # the label's own margin does not count
-        return margins
+    def _violations(self, scores, labels):
+        """The margins sᵢⱼ - sᵢ,yᵢ + Δ, 0 at j = yᵢ (the label's own margin does not count),
+        and the one-hot mask of the labels."""
+        hot = _one_hot(labels, scores.shape[-1])
+        label_scores = np.sum(np.where(hot, scores, 0.0), axis=-1, keepdims=True)
+        return np.where(hot, 0.0, scores - label_scores + self.margin), hot
 
     def forward(self, scores, labels):
-        index = _class_indices(self.name, scores, labels)
-        return np.sum(np.maximum(self._violations(scores, index), 0.0)) / max(index.size, 1)
+        labels = _checked_labels(self.name, scores, labels)
+        margins, _ = self._violations(scores, labels)
+        return np.sum(np.maximum(margins, 0.0)) / max(labels.size, 1)
 
-    def backward(self, grad, out, scores, labels):
-        index = labels.astype(np.intp)  # forward checked these very labels
-        return self.pattern(scores, index) * (grad / max(index.size, 1)), np.zeros_like(labels)
+    def backward(self, grad, out, scores, labels):  # forward checked these very labels
+        return self.pattern(scores, labels) * (grad / max(labels.size, 1)), np.zeros_like(labels)
 
-    def pattern(self, scores, index):
+    def pattern(self, scores, labels):
         """1 at each violated margin, minus the row's number of violations at its label."""
-        violated = (self._violations(scores, index) > 0).astype(np.float64)
-        flat, at = _rows(violated, index)
-        flat[at] = -flat.sum(axis=-1)
-        return violated
+        margins, hot = self._violations(scores, labels)
+        violated = (margins > 0).astype(scores.dtype)
+        return np.where(hot, -np.sum(violated, axis=-1, keepdims=True), violated)
 
     def backward_graph(self, ops, grad, out, scores, labels):
         mask = ops.apply(HingeMaskGate(margin=self.margin), scores, labels)
@@ -175,8 +174,31 @@ class HingeMaskGate(ZeroGradientGate):
     name, arity, symbol = "hinge_mask", 2, "hinge mask"
 
     def forward(self, scores, labels):
-        index = _class_indices(self.name, scores, labels)
-        return MulticlassHingeGate(margin=self.margin).pattern(scores, index)
+        labels = _checked_labels(self.name, scores, labels)
+        return MulticlassHingeGate(margin=self.margin).pattern(scores, labels)
+
+
+def _checked_targets(gate: str, targets):
+    """`targets`, checked to lie in [0, 1]: at once, or block by block for lazy arrays."""
+    map_blocks = getattr(targets, "map_blocks", None)
+    if map_blocks is not None:
+        return map_blocks(_check_targets, gate, dtype=targets.dtype)
+    return _check_targets(targets, gate)
+
+
+def _check_targets(targets, gate: str):
+    """`targets` if they all lie in [0, 1], else a DataError."""
+    if np.any((targets < 0) | (targets > 1)):
+        raise DataError(
+            f"gate {gate!r}: targets must lie in [0, 1] (probabilities or 0/1 labels); "
+            f"found values from {float(np.min(targets)):g} to {float(np.max(targets)):g}."
+        )
+    return targets
+
+
+def _shape(value) -> tuple[int, ...]:
+    """The shape of a value (a Python-float constant has shape ())."""
+    return getattr(value, "shape", ())
 
 
 class BinaryCrossEntropyGate(Gate):
@@ -189,18 +211,14 @@ class BinaryCrossEntropyGate(Gate):
     name, arity, symbol = "binary_cross_entropy", 2, "BCE"
 
     def forward(self, logits, targets):
-        if np.any((targets < 0) | (targets > 1)):
-            raise DataError(
-                f"gate {self.name!r}: targets must lie in [0, 1] (probabilities or 0/1 labels); "
-                f"found values from {float(np.min(targets)):g} to {float(np.max(targets)):g}."
-            )
+        targets = _checked_targets(self.name, targets)
         losses = np.maximum(logits, 0.0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
         return np.mean(losses)
 
     def backward(self, grad, out, logits, targets):
-        diff = expit(logits) - targets
-        scale = grad / max(np.size(diff), 1)
-        return diff * scale, -logits * scale * np.ones_like(diff)  # of the broadcast shape
+        diff = expit(logits) - targets  # of the broadcast shape, which both gradients take
+        scale = grad / max(math.prod(_shape(diff)), 1)
+        return diff * scale, np.zeros_like(diff) - logits * scale
 
     def backward_graph(self, ops, grad, out, logits, targets):
         diff = ops.sigmoid(logits) - targets

@@ -13,11 +13,12 @@ import numpy as np
 
 from gateflow.errors import ShapeError
 from gateflow.gates.base import Gate
+from gateflow.gates.shaping import zeros_of
 
 
 def _float_mask(condition, *inputs):
     """A boolean array as 1.0/0.0 in the inputs' float type (float64 unless they are floats)."""
-    dtype = np.result_type(*inputs)
+    dtype = np.result_type(*(getattr(x, "dtype", x) for x in inputs))
     return condition.astype(dtype if dtype.kind == "f" else np.float64)
 
 
@@ -25,7 +26,7 @@ class ZeroGradientGate(Gate):
     """A gate whose output does not change under small changes of its inputs: df/dx = 0."""
 
     def backward(self, grad, out, *inputs):
-        return tuple(np.zeros_like(x) for x in inputs)
+        return tuple(zeros_of(x) for x in inputs)
 
     def backward_graph(self, ops, grad, out, *inputs):
         return (None,) * len(inputs)
@@ -62,6 +63,7 @@ class SizeGate(ZeroGradientGate):
     """f(x) = the number of elements of x, as a float. Gradient 0."""
 
     name, arity, symbol = "size", 1, "size"
+    shape_inputs = (0,)
 
     def forward(self, x):
         return np.float64(np.size(x))
@@ -71,10 +73,10 @@ class ZerosLikeGate(ZeroGradientGate):
     """f(x) = zeros of x's shape: the gradient of a node the output does not depend on."""
 
     name, arity, symbol = "zeros_like", 1, "0"
+    shape_inputs = (0,)
 
     def forward(self, x):
-        zeros = np.zeros_like(x)
-        return zeros[()] if zeros.ndim == 0 else zeros
+        return zeros_of(x)
 
 
 @dataclass(frozen=True, eq=False)

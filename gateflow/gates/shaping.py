@@ -13,7 +13,7 @@ from gateflow.gates.base import Gate
 Axis = int | tuple[int, ...] | None
 
 
-def _as_tuple(value):
+def as_tuple(value):
     """JSON gives lists where numpy wants tuples (axes, shapes)."""
     return tuple(value) if isinstance(value, list) else value
 
@@ -21,6 +21,11 @@ def _as_tuple(value):
 def scalar_or_array(value):
     """numpy's 0-d arrays as numpy scalars, the engine's form of a scalar value."""
     return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
+def zeros_of(value):
+    """Zeros of value's shape and type (a numpy scalar for a scalar)."""
+    return scalar_or_array(np.zeros_like(value))
 
 
 def sum_to_shape(grad, shape: tuple[int, ...]):
@@ -43,12 +48,13 @@ class SumToGate(Gate):
     """
 
     name, arity, symbol = "sum_to", 2, "Σ→"
+    shape_inputs = (1,)
 
     def forward(self, a, like):
         return sum_to_shape(a, np.shape(like))
 
     def backward(self, grad, out, a, like):
-        return np.broadcast_to(grad, np.shape(a)).copy(), np.zeros_like(like)
+        return scalar_or_array(np.broadcast_to(grad, np.shape(a)).copy()), zeros_of(like)
 
     def backward_graph(self, ops, grad, out, a, like):
         return ops.broadcast_to(grad, a), None
@@ -58,12 +64,13 @@ class BroadcastToGate(Gate):
     """f(a, like) = a broadcast to like's shape. Backward: da = Σ of the gradient back to a's shape; d like = 0."""
 
     name, arity, symbol = "broadcast_to", 2, "→⊞"
+    shape_inputs = (1,)
 
     def forward(self, a, like):
         return scalar_or_array(np.broadcast_to(a, np.shape(like)).copy())
 
     def backward(self, grad, out, a, like):
-        return sum_to_shape(grad, np.shape(a)), np.zeros_like(like)
+        return sum_to_shape(grad, np.shape(a)), zeros_of(like)
 
     def backward_graph(self, ops, grad, out, a, like):
         return ops.sum_to(grad, a), None
@@ -77,7 +84,7 @@ class ExpandDimsGate(Gate):
     name, arity, symbol = "expand_dims", 1, "[…]"
 
     def __post_init__(self):
-        object.__setattr__(self, "axis", _as_tuple(self.axis))
+        object.__setattr__(self, "axis", as_tuple(self.axis))
 
     def forward(self, a):
         return np.expand_dims(a, self.axis)
@@ -93,12 +100,13 @@ class ReshapeLikeGate(Gate):
     """f(a, like) = a reshaped to like's shape. Backward: da = the gradient reshaped to a's shape; d like = 0."""
 
     name, arity, symbol = "reshape_like", 2, "reshape"
+    shape_inputs = (1,)
 
     def forward(self, a, like):
         return scalar_or_array(np.reshape(a, np.shape(like)))
 
     def backward(self, grad, out, a, like):
-        return scalar_or_array(np.reshape(grad, np.shape(a))), np.zeros_like(like)
+        return scalar_or_array(np.reshape(grad, np.shape(a))), zeros_of(like)
 
     def backward_graph(self, ops, grad, out, a, like):
         return ops.reshape_like(grad, a), None

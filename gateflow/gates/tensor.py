@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gateflow.gates.base import Gate
-from gateflow.gates.shaping import Axis, _as_tuple, sum_to_shape
+from gateflow.gates.shaping import Axis, as_tuple, sum_to_shape, zeros_of
 
 
 class MatMulGate(Gate):
@@ -67,8 +67,8 @@ class MatMulGradGate(Gate):
 
     def backward(self, grad, out, g, x, y):
         if self.side == 0:
-            return grad @ y, np.zeros_like(x), MatMulGradGate(side=1).forward(g, grad, y)
-        return x @ grad, MatMulGradGate(side=0).forward(g, x, grad), np.zeros_like(y)
+            return grad @ y, zeros_of(x), MatMulGradGate(side=1).forward(g, grad, y)
+        return x @ grad, MatMulGradGate(side=0).forward(g, x, grad), zeros_of(y)
 
     def backward_graph(self, ops, grad, out, g, x, y):
         if self.side == 0:
@@ -80,10 +80,11 @@ class MatMulGradGate(Gate):
 
 
 def _spread(grad, x, axis, keepdims):
-    """Broadcast the gradient of a reduction back over the reduced axes of x."""
+    """Broadcast the gradient of a reduction back over the reduced axes of x (as an
+    array like x: for a dask x, lazily and in x's chunks)."""
     if axis is not None and not keepdims:
         grad = np.expand_dims(grad, axis)
-    return np.full(np.shape(x), grad)
+    return grad * np.ones_like(x)
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,7 +96,7 @@ class SumGate(Gate):
     name, arity, symbol = "sum", 1, "Σ"
 
     def __post_init__(self):
-        object.__setattr__(self, "axis", _as_tuple(self.axis))
+        object.__setattr__(self, "axis", as_tuple(self.axis))
 
     def forward(self, x):
         return np.sum(x, axis=self.axis, keepdims=self.keepdims)
@@ -121,7 +122,7 @@ class MeanGate(SumGate):
         return np.mean(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, grad, out, x):
-        count = x.size // max(np.size(out), 1)
+        count = getattr(x, "size", 1) // max(getattr(out, "size", 1), 1)
         return (_spread(grad / count, x, self.axis, self.keepdims),)
 
     def backward_graph(self, ops, grad, out, x):
@@ -137,7 +138,7 @@ class ReshapeGate(Gate):
     name, arity, symbol = "reshape", 1, "reshape"
 
     def __post_init__(self):
-        object.__setattr__(self, "shape", _as_tuple(self.shape))
+        object.__setattr__(self, "shape", as_tuple(self.shape))
 
     def forward(self, x):
         return np.reshape(x, self.shape)
@@ -157,7 +158,7 @@ class TransposeGate(Gate):
     name, arity, symbol = "transpose", 1, "ᵀ"
 
     def __post_init__(self):
-        object.__setattr__(self, "axes", _as_tuple(self.axes))
+        object.__setattr__(self, "axes", as_tuple(self.axes))
 
     def forward(self, x):
         return np.transpose(x, self.axes)

@@ -15,27 +15,27 @@ from gateflow.gates.shaping import sum_to_shape
 
 @dataclass(frozen=True, eq=False)
 class NumpyBackwardGate(Gate):
-    """f(g, out, x₁..xₙ) = the `index`-th input gradient of `gate`'s numpy backward,
+    """f(g, out, x₁..xₙ) = the `index`-th input gradient of the `wrapped` gate's numpy backward,
     summed to that input's shape: one first-order derivative, as a node.
 
     It has no derivative of its own: differentiating through it raises
     `NotDifferentiableError`, naming the wrapped gate and how to give it a graph backward.
     """
 
-    gate: Gate = None
+    wrapped: Gate = None
     index: int = 0
     name, symbol = "numpy_backward", "∂"
     arity: ClassVar[int] = 2  # grad and out; an instance adds its gate's inputs
 
     def __post_init__(self):
-        if not isinstance(self.gate, Gate):
-            raise TypeError(f"gate must be a Gate instance, not {self.gate!r}")
-        if not 0 <= self.index < self.gate.arity:
-            raise TypeError(f"index must be in 0..{self.gate.arity - 1}, not {self.index!r}")
-        object.__setattr__(self, "arity", self.gate.arity + 2)
+        if not isinstance(self.wrapped, Gate):
+            raise TypeError(f"wrapped must be a Gate instance, not {self.wrapped!r}")
+        if not 0 <= self.index < self.wrapped.arity:
+            raise TypeError(f"index must be in 0..{self.wrapped.arity - 1}, not {self.index!r}")
+        object.__setattr__(self, "arity", self.wrapped.arity + 2)
 
     def forward(self, grad, out, *inputs):
-        backward = self.gate.backward
+        backward = self.wrapped.backward
         if "needs" in inspect.signature(backward).parameters:
             backward = _with_needs(backward, self.index, len(inputs))
         return sum_to_shape(backward(grad, out, *inputs)[self.index], np.shape(inputs[self.index]))
@@ -47,7 +47,7 @@ class NumpyBackwardGate(Gate):
         raise self.not_differentiable()
 
     def not_differentiable(self) -> NotDifferentiableError:
-        gate = self.gate
+        gate = self.wrapped
         cls = type(gate).__name__
         args = ", ".join(f"x{i}" for i in range(gate.arity))
         return NotDifferentiableError(
@@ -58,7 +58,7 @@ class NumpyBackwardGate(Gate):
         )
 
     def label(self) -> str:
-        return f"∂{self.gate.symbol or self.gate.name}/∂x{self.index}"
+        return f"∂{self.wrapped.symbol or self.wrapped.name}/∂x{self.index}"
 
 
 def _with_needs(backward, index, count):

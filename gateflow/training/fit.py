@@ -4,6 +4,15 @@ Data are dicts mapping input nodes (or their names) to arrays with one sample pe
 Each epoch visits every training row once, in an order shuffled by `seed`; each batch is
 one forward pass, one backward pass limited to the trained parameters, and one optimizer
 step. A `History` records the metrics of every epoch.
+
+Data larger than memory come as dask arrays, and the same loop runs them out of core:
+a batch is a lazy slice of whole row blocks (chunks); its forward and backward build dask
+graphs through the very same gates, and one ``dask.compute`` per step evaluates the loss
+and the parameters' gradients block by block, in parallel on the workers, combining the
+blocks' sums (the losses are means over the batch, so each block counts by its rows).
+Only the loss and the gradients, small numpy arrays, come back to the client, where the
+optimizer updates the parameters: they stay numpy arrays on the client and reach the
+workers inside each step's task graph. The active ``dask.distributed.Client`` is used if there is one, else dask's local scheduler.
 """
 
 from __future__ import annotations
@@ -12,14 +21,16 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 from tqdm import tqdm
 
 from gateflow.checks import positive_int, positive_number
-from gateflow.errors import ConfigError, DataError, GateflowError
+from gateflow.errors import ConfigError, DataError, GateflowError, TrainingError
 from gateflow.engine.graph import Graph, Node
+from gateflow.engine.lazy import compute, is_lazy
+from gateflow.engine.values import UnknownShapeError, foreign_value, is_foreign_array
 from gateflow.training.optimizers import Adam, Optimizer
 
 Data = Mapping[Any, Any]
@@ -66,8 +77,12 @@ class History:
         return plot_history(self, path, title=title)
 
 
-def _arrays(graph: Graph, data: Data, what: str) -> dict[str, np.ndarray]:
-    """The data as float64 arrays keyed by input name, checked to have equal row counts."""
+def _arrays(graph: Graph, data: Data, what: str) -> dict[str, Any]:
+    """The data as float arrays keyed by input name, checked to have equal row counts.
+
+    numpy arrays keep a float dtype (others become float64); dask arrays stay lazy, with
+    their feature axes joined into one chunk so that each block holds whole rows.
+    """
     if not isinstance(data, Mapping) or not data:
         raise DataError(f"the {what} must be a dict mapping input nodes to arrays, not {data!r}.")
     arrays = {}
@@ -76,7 +91,9 @@ def _arrays(graph: Graph, data: Data, what: str) -> dict[str, np.ndarray]:
         if graph[name].kind != "input":
             raise DataError(f"the {what} feed {name!r}, a {graph[name].kind}; only inputs take data.")
         try:
-            array = np.asarray(value, dtype=np.float64)
+            array = _float_array(value)
+        except UnknownShapeError as exc:
+            raise DataError(f"the {what} for {name!r} cannot be used: {exc}.") from None
         except (TypeError, ValueError) as exc:
             raise DataError(f"the {what} for {name!r} are not numbers: {exc}.") from None
         if array.ndim == 0 or len(array) == 0:
@@ -91,31 +108,79 @@ def _arrays(graph: Graph, data: Data, what: str) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _correct(scores: np.ndarray, labels: np.ndarray) -> int:
-    """How many rows' predicted class equals the label (a single score column: score > 0)."""
+def _float_array(value: Any) -> Any:
+    if is_foreign_array(value):
+        array = foreign_value(value)
+        if is_lazy(array) and array.ndim > 1:
+            array = array.rechunk({axis: -1 for axis in range(1, array.ndim)})
+        return array
+    array = np.asarray(value)
+    return array if array.dtype.kind == "f" else array.astype(np.float64)
+
+
+def _correct(scores: Any, labels: Any) -> Any:
+    """How many rows' predicted class equals the label (a single score column: score > 0);
+    lazy (a dask scalar) for dask arrays."""
     if scores.ndim == 1 or scores.shape[-1] == 1:
         predicted = np.reshape(scores, labels.shape) > 0
     else:
         predicted = np.argmax(scores, axis=-1)
-    return int(np.count_nonzero(predicted == labels))
+    return np.count_nonzero(predicted == labels)
 
 
-def predict(output: Node, data: Data) -> np.ndarray:
-    """The value of `output` for the whole `data` (one forward pass)."""
+def _row_spans(arrays: dict[str, Any], batch_size: int) -> list[tuple[int, int]] | None:
+    """For dask data, the batches as row ranges: consecutive whole row blocks (chunks) of the
+    largest array, the fewest that hold at least `batch_size` rows. None for numpy data."""
+    lazy = [a for a in arrays.values() if is_lazy(a)]
+    if not lazy:
+        return None
+    spans, start, stop = [], 0, 0
+    for rows in max(lazy, key=lambda a: a.size).chunks[0]:
+        stop += rows
+        if stop - start >= batch_size:
+            spans.append((start, stop))
+            start = stop
+    if stop > start:
+        spans.append((start, stop))
+    return spans
+
+
+def _compute(values: list[Any], rows: str) -> tuple[Any, ...]:
+    """`compute` for the training loop: a failure on the cluster becomes a TrainingError."""
+    try:
+        return compute(*values)
+    except GateflowError:
+        raise
+    except Exception as exc:
+        raise TrainingError(
+            f"computing the batch of rows {rows} failed: {type(exc).__name__}: {exc}. If a "
+            "dask worker died (KilledWorker), give the workers more memory or make the "
+            "row blocks smaller (X.rechunk({0: rows})); the workers' logs tell more."
+        ) from exc
+
+
+def predict(output: Node, data: Data) -> Any:
+    """The value of `output` for the whole `data` (one forward pass); for dask data a lazy
+    dask array (compute it, or store it block by block, e.g. with ``to_zarr``)."""
     arrays = _arrays(output.graph, data, "data")
     return output.graph.forward(arrays, outputs=[output])[output]
 
 
 def evaluate(loss: Node, data: Data, accuracy: tuple[Any, Any] | None = None) -> dict[str, float]:
-    """The loss (and, given ``accuracy=(scores, labels)``, the accuracy) over all of `data`."""
+    """The loss (and, given ``accuracy=(scores, labels)``, the accuracy) over all of `data`
+    (dask data: computed in one pass over the blocks)."""
     graph = loss.graph
     arrays = _arrays(graph, data, "data")
     outputs = [loss] if accuracy is None else [loss, accuracy[0]]
     run = graph.forward(arrays, outputs=outputs)
-    metrics = {"loss": float(run[loss])}
+    wanted = [run[loss]]
     if accuracy is not None:
         labels = arrays[graph[accuracy[1]].name]
-        metrics["accuracy"] = _correct(run[accuracy[0]], labels) / len(labels)
+        wanted.append(_correct(run[accuracy[0]], labels))
+    values = _compute(wanted, f"0:{len(next(iter(arrays.values())))}")
+    metrics = {"loss": float(values[0])}
+    if accuracy is not None:
+        metrics["accuracy"] = int(values[1]) / len(labels)
     return metrics
 
 
@@ -146,6 +211,26 @@ class _EarlyStopping:
         return self.waited >= self.patience
 
 
+def _epoch(
+    arrays: dict[str, Any], spans: list[tuple[int, int]] | None, batch_size: int, rng: Any
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """One epoch's batches, as (rows, feeds), in an order shuffled by `rng` (None: in order).
+
+    numpy data: rows shuffled, `batch_size` at a time. dask data: the `spans` of whole row
+    blocks, their order shuffled; each batch is a lazy slice, nothing is materialised.
+    """
+    if spans is None:
+        rows = len(next(iter(arrays.values())))
+        order = np.arange(rows) if rng is None else rng.permutation(rows)
+        for begin in range(0, rows, batch_size):
+            index = order[begin:begin + batch_size]
+            yield f"{begin}:{begin + len(index)} of the shuffled order", {name: a[index] for name, a in arrays.items()}
+        return
+    for i in range(len(spans)) if rng is None else rng.permutation(len(spans)):
+        start, stop = spans[i]
+        yield f"{start}:{stop}", {name: a[start:stop] for name, a in arrays.items()}
+
+
 def fit(
     loss: Node,
     data: Data,
@@ -174,9 +259,20 @@ def fit(
     parameters are restored. The progress bar shows by default only when stderr (where it
     is drawn) is a terminal; ``progress=False`` silences it.
 
+    With dask arrays as data, a batch is the fewest consecutive row blocks (chunks) of the
+    largest array that hold at least `batch_size` rows, so by default each block is one
+    step: choose the batch by the chunking, ``X.rechunk({0: rows})``. Each epoch shuffles
+    the order of these batches (``np.random.default_rng(seed).permutation``); rows within
+    a batch need no shuffling, its gradient being their sum. Other arrays (y) are sliced to
+    the same rows whatever their own chunks, and feature axes are joined into one chunk.
+    dask retries the tasks of a worker that dies; to have a cluster left without workers
+    fail the step rather than wait for new ones, set dask's
+    ``distributed.scheduler.no-workers-timeout`` (e.g. ``"60s"``) before starting it.
+
     Bad settings or data raise a `GateflowError` (`ConfigError`, `DataError`, `ShapeError`
-    ...), and an error during training restores the parameters and the optimizer state
-    that fit started from.
+    ...; a computation that fails on a dask cluster, e.g. workers that keep dying, a
+    `TrainingError`), and an error during training restores the parameters and the
+    optimizer state that fit started from.
     """
     graph = loss.graph
     epochs = positive_int(epochs, "epochs")
@@ -205,22 +301,28 @@ def fit(
     start_state = optimizer.checkpoint()
     wrt, loss_name = optimizer.names, loss.name
     rows = len(next(iter(arrays.values())))
+    spans = _row_spans(arrays, batch_size)
+    batches = -(-rows // batch_size) if spans is None else len(spans)
     rng = np.random.default_rng(seed)
     history = History()
     began = time.perf_counter()
-    bar = tqdm(total=epochs * -(-rows // batch_size), unit="batch", disable=not _show_progress(progress), file=sys.stderr)
+    bar = tqdm(total=epochs * batches, unit="batch", disable=not _show_progress(progress), file=sys.stderr)
     try:
         for epoch in range(1, epochs + 1):
             bar.set_description(f"epoch {epoch}/{epochs}")
-            order = rng.permutation(rows) if shuffle else np.arange(rows)
             total_loss, correct = 0.0, 0
-            for begin in range(0, rows, batch_size):
-                index = order[begin:begin + batch_size]
-                run = graph.forward({name: a[index] for name, a in arrays.items()}, outputs=outputs)
-                optimizer.step(run.backward(loss_name, wrt=wrt))
-                total_loss += float(run[loss_name]) * len(index)
+            for where, feeds in _epoch(arrays, spans, batch_size, rng if shuffle else None):
+                run = graph.forward(feeds, outputs=outputs)
+                grads = run.backward(loss_name, wrt=wrt)
+                wanted = [run[loss_name], *[grads[name] for name in wrt]]
                 if accuracy is not None:
-                    correct += _correct(run[scores], arrays[labels][index])
+                    wanted.append(_correct(run[scores], feeds[labels]))
+                values = _compute(wanted, where)
+                optimizer.step(dict(zip(wrt, values[1:len(wrt) + 1])))
+                batch_rows = len(next(iter(feeds.values())))
+                total_loss += float(values[0]) * batch_rows
+                if accuracy is not None:
+                    correct += int(values[-1])
                 bar.update(1)
             metrics = {"loss": total_loss / rows}
             if accuracy is not None:

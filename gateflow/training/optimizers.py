@@ -69,7 +69,7 @@ class Optimizer:
         """The state array `slot` of parameter `name` (zeros until first used)."""
         state = self.state[slot]
         if name not in state:
-            state[name] = np.zeros(np.shape(like))
+            state[name] = np.zeros_like(like)  # the parameter's dtype: float32 stays float32
         return state[name]
 
     def checkpoint(self) -> tuple[int, dict[str, dict[str, np.ndarray]]]:
@@ -111,7 +111,7 @@ class Optimizer:
                         f"the saved {slot!r} state is for parameter {name!r}, which this "
                         f"optimizer does not train (it trains {list(self.names)})."
                     )
-                array = np.array(values, dtype=np.float64)
+                array = np.array(values, dtype=np.result_type(self.graph.value(name)))
                 if array.shape != np.shape(self.graph.value(name)):
                     raise ConfigError(
                         f"the saved {slot!r} state of {name!r} has shape {array.shape}, the "

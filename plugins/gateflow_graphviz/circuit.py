@@ -1,6 +1,11 @@
 """A graph drawn the way backprop lectures draw circuits: inputs and parameters as plain
 names, each gate as a small node with its symbol, and every wire labelled with the value
-it carries (green) and, after a backward, the gradient flowing back along it (red)."""
+it carries (green) and, after a backward, the gradient flowing back along it (red).
+
+Nodes `gf.grad` added (those with a ``grad_of`` attribute) are the backward circuit: they
+are drawn in a box of their own per differentiated output, in red, with the same value
+labels on their wires, so a learner sees d f/d x computed by gates. Wires that only lend
+their shape (the `like` of sum_to, see `Gate.shape_inputs`) are left out."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from gateflow_graphviz.renderer import pipe
 
 VALUE_COLOR = "#1b7a1b"
 GRADIENT_COLOR = "#c62828"
+BACKWARD_FILL = "#fdecea"
 MAX_NODES = 500
 
 
@@ -72,21 +78,30 @@ def _wire_label(value: Any, grad: Any, digits: int) -> str | None:
     return f"<{'<br/>'.join(lines)}>" if lines else None
 
 
-def _named_by_user(graph: Graph, name: str) -> bool:
-    """False for the names gateflow generates ("mul_3", "const_1")."""
+def _display_name(graph: Graph, name: str) -> str | None:
+    """The name to show beside a gate: None for the names gateflow generates ("mul_3",
+    "grad/f/_mul_1"); a gradient node "grad/f/x" as ∂f/∂x."""
     node = graph[name]
     prefix = node.gate.name if node.kind == "gate" else node.kind
-    return re.fullmatch(rf"{re.escape(prefix)}_\d+", name) is None
+    output = graph.nx.nodes[name].get("grad_of")
+    if output is not None and name.startswith(f"grad/{output}/"):
+        rest = name[len(output) + 6:]
+        return None if rest.startswith("_") else f"∂{output}/∂{rest}"
+    return None if re.fullmatch(rf"{re.escape(prefix)}_\d+", name) else name
 
 
-def _add_node(dot: Circuit, graph: Graph, ident: str, name: str, digits: int) -> None:
+def _add_node(dot: Any, graph: Graph, ident: str, name: str, digits: int) -> None:
     node = graph[name]
+    backward = "grad_of" in graph.nx.nodes[name]
     if node.kind == "gate":
         text = gate_text(node.gate)
         inputs = ", ".join(n.name for n in node.inputs)
         attrs = {"shape": "circle"} if len(text) <= 4 else {"shape": "box", "style": "rounded"}
-        if _named_by_user(graph, name):
-            attrs["xlabel"] = graphviz.nohtml(name)
+        shown = _display_name(graph, name)
+        if shown and not (backward and graph.nx.out_degree(name) == 0):  # a sink's wire out names it
+            attrs["xlabel"] = graphviz.nohtml(shown)
+        if backward:
+            attrs.update(color=GRADIENT_COLOR, fontcolor=GRADIENT_COLOR, style=",".join(filter(None, [attrs.get("style"), "filled"])), fillcolor="white")
         dot.node(ident, text, tooltip=f"{name} = {node.gate.name}({inputs})", **attrs)
     elif node.kind == "const":
         dot.node(ident, short(node.value, digits), shape="plaintext", fontcolor="gray35", tooltip=f"constant {name}")
@@ -115,8 +130,19 @@ def build_circuit(
     dot = Circuit("gateflow", graph_attr={"rankdir": "LR", "nodesep": "0.3", "ranksep": "0.5"})
     dot.attr("node", fontname="Helvetica", fontsize="12", margin="0.05")
     dot.attr("edge", fontname="Helvetica", fontsize="10", arrowsize="0.6")
+    circuits: dict[str, list[str]] = {}
     for name in kept:
-        _add_node(dot, graph, ids[name], name, digits)
+        output = graph.nx.nodes[name].get("grad_of")
+        if output is None:
+            _add_node(dot, graph, ids[name], name, digits)
+        else:
+            circuits.setdefault(output, []).append(name)
+    for number, (output, names) in enumerate(circuits.items()):
+        with dot.subgraph(name=f"cluster_backward_{number}") as box:
+            box.attr(label=f"backward circuit of {output}", fontcolor=GRADIENT_COLOR, color=GRADIENT_COLOR,
+                     style="rounded,filled", fillcolor=BACKWARD_FILL, fontname="Helvetica", fontsize="11")
+            for name in names:
+                _add_node(box, graph, ids[name], name, digits)
     hidden = len(order) - len(kept)
     if hidden:
         dot.node("collapsed", f"... {hidden} more nodes", shape="box", style="rounded,dashed")
@@ -132,7 +158,10 @@ def build_circuit(
             if source.name in ids:
                 wire = wires.get((name, slot))
                 label = _wire_label(wire.value, wire.grad, digits) if wire else None
-                dot.edge(ids[source.name], ids[name], label=label)
+                if slot in node.gate.shape_inputs:  # a wire that only lends its shape: left out
+                    continue
+                style = {"color": GRADIENT_COLOR} if "grad_of" in graph.nx.nodes[name] else {}
+                dot.edge(ids[source.name], ids[name], label=label, **style)
     _add_outputs(dot, graph, ids, run, grads, digits)
     return dot
 
@@ -146,5 +175,6 @@ def _add_outputs(dot: Circuit, graph: Graph, ids: dict[str, str], run: Run | Non
             continue
         value = run[name] if run is not None and name in run else None
         grad = grads[name] if grads is not None and name in grads else None
-        dot.node(f"out_{ident}", graphviz.nohtml(name), shape="plaintext", tooltip=f"output {name}")
+        shown = _display_name(graph, name) if "grad_of" in graph.nx.nodes[name] else name
+        dot.node(f"out_{ident}", graphviz.nohtml(shown or name), shape="plaintext", tooltip=f"output {name}")
         dot.edge(ident, f"out_{ident}", label=_wire_label(value, grad, digits))
