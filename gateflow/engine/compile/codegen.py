@@ -52,7 +52,11 @@ def load(source: str, namespace: dict[str, Any]) -> Callable:
 
 
 def _literal(value: Any) -> str:
-    """A finite scalar as a Python literal (negative ones in parentheses), else ""."""
+    """A finite scalar as a Python literal (negative ones in parentheses), else "".
+
+    The interpreter itself hands float64 constants to gates as Python floats (numpy
+    treats those as "weak": float32 stays float32); other scalars are inlined only where
+    every value is float64, where the two are the same."""
     if getattr(value, "ndim", 0) != 0 or not math.isfinite(value):
         return ""
     text = repr(float(value))
@@ -79,16 +83,16 @@ class _Writer:
         name = self.var.get(slot)
         if name is not None:
             return name
-        if literal and self.inline:
+        value = self.p.values[slot]
+        if literal and (self.inline or type(value) is float):
             text = self.literals.get(slot)
             if text is None:
-                text = self.literals[slot] = _literal(self.p.values[slot])
+                text = self.literals[slot] = _literal(value)
             if text:
                 return text
         name = self.const_var.get(slot)
         if name is None:
             name = self.const_var[slot] = self.names.new(self.label(slot))
-            value = self.p.values[slot]
             self.namespace[name] = float(value) if self.mode == "math" else value
         return name
 

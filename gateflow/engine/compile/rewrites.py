@@ -4,8 +4,8 @@ A `Program` is the graph (forward and `gf.grad` nodes together) laid out in topo
 order, with the values one interpreter run gave every node: the specialisation fixes
 their shapes and dtypes, so the rewrites may rely on them.
 
-`simplify` folds constants (gates of constants, and the gates that only read a shape:
-sizes, seeds), drops gates that change nothing at these shapes (a sum to the shape it
+`simplify` folds constants (gates of constants, where the arguments that only lend a
+shape, `Gate.shape_inputs`, count as constants: sizes, zeros, seeds), drops gates that change nothing at these shapes (a sum to the shape it
 already has, a reshape to the same shape, a product with the constant 1), merges common
 subexpressions (x·y and y·x included) and removes every node the results do not need.
 `plan_buffers` then lets elementwise gates write into an argument's array when that
@@ -22,8 +22,7 @@ import numpy as np
 from gateflow import gates as G
 from gateflow.gates.base import Gate
 
-_SHAPE_ONLY = (G.SizeGate, G.SeedGate)  # their value depends on their input's shape alone
-_SHAPE_OF_SECOND = (G.SumToGate, G.BroadcastToGate, G.ReshapeLikeGate)  # the second only lends a shape
+_SHAPE_ONLY = (G.SeedGate,)  # its value depends on its input's shape alone (besides `shape_inputs`)
 _SAME_SHAPE_IDENTITY = (G.SumToGate, G.BroadcastToGate, G.ReshapeLikeGate, G.ReshapeGate)
 _COMMUTATIVE = (G.AddGate, G.MultiplyGate)
 # Elementwise gates and the numpy ufunc that computes them (for out= buffers).
@@ -100,10 +99,23 @@ def _identity_argument(p: Program, gate: Gate, args: tuple[int, ...], out: Any) 
         return args[0] if _same_form(values[args[0]], out) else None
     if kind is G.MultiplyGate:
         for one, other in (args, args[::-1]):
-            value = values[one]
-            if p.consts[one] and _ndim(value) == 0 and value == 1.0 and _same_form(values[other], out):
+            if p.consts[one] and _same_form(values[other], out) and _all_ones(values[one]):
                 return other
     return None
+
+
+def _all_ones(value: Any) -> bool:
+    return bool(value == 1.0) if _ndim(value) == 0 else value.size <= _SMALL and bool(np.all(value == 1.0))
+
+
+_SMALL = 4096  # constants up to this many elements are compared by value
+
+
+def _const_key(value: Any) -> Any:
+    """What makes two folded constants the same, or None to keep them apart."""
+    if type(value) is np.ndarray:
+        return ("array", value.dtype.str, value.shape, value.tobytes()) if value.size <= _SMALL else None
+    return (type(value), float(value).hex()) if isinstance(value, (float, np.floating)) else None
 
 
 def _pass_name(p: Program, gone: int, kept: int) -> None:
@@ -129,12 +141,14 @@ def simplify(p: Program) -> Program:
             continue
         args = tuple([rep[a] for a in p.args[i]])
         p.args[i] = args
-        if isinstance(gate, _SHAPE_ONLY) or all(consts[a] for a in args) or (
-            isinstance(gate, _SHAPE_OF_SECOND) and consts[args[0]]
-        ):
+        shape_only = gate.shape_inputs  # arguments that only lend their (fixed) shape
+        if isinstance(gate, _SHAPE_ONLY) or all(consts[a] for k, a in enumerate(args) if k not in shape_only):
             consts[i] = True
             if isinstance(values[i], np.ndarray):
                 values[i].flags.writeable = False
+            key = _const_key(values[i])
+            if key is not None:
+                rep[i] = seen.setdefault(key, i)
             continue
         same = _identity_argument(p, gate, args, values[i])
         if same is not None:

@@ -94,7 +94,7 @@ class Step:
             raise GraphError("compile needs at least one output node: compile(outputs=[loss], ...).")
         plan = graph.plan(self.outputs)
         self.wrt = tuple(self._wrt_name(plan, w) for w in wrt)
-        self.seed = None if seed is None else np.asarray(seed, dtype=np.float64)
+        self.seed = None if seed is None else as_value(seed)
         self.max_gates = max_gates
         self._results = (result_class(Layout(graph, self.outputs, "output")), result_class(Layout(graph, self.wrt, "wrt")))
         self._params = graph._params
@@ -257,17 +257,18 @@ class Step:
         """A private copy of the graph, its loss chains fused, holding the gradient nodes."""
         output = forward[self.outputs[0]]
         shape = np.shape(output)
-        if self.seed is not None:
-            if self.seed.shape != shape:
+        if self.seed is not None:  # run.backward's seed rule
+            if getattr(self.seed, "shape", ()) != shape:
                 raise ShapeError(
                     f"the seed gradient for {self.outputs[0]!r} has shape {self.seed.shape}, "
                     f"but the output has shape {shape}; pass a seed of the output's shape."
                 )
             key, seed = "seed", self.seed
-        elif shape == ():
+        elif type(output) is np.float64 or type(output) is float:
             key, seed = "scalar", np.float64(1.0)
         else:
-            key, seed = ("ones", shape, output.dtype), np.ones(shape, dtype=output.dtype)
+            ones = np.ones_like(output)
+            key, seed = ("ones", shape, output.dtype), ones[()] if isinstance(output, np.generic) else ones
         chains = find_losses(self.graph, forward, keep=self.outputs + self.wrt)
         key = (key, chains)
         found = self._copies.get(key)
