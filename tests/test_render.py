@@ -16,7 +16,8 @@ import pytest
 import gateflow as gf
 from gateflow.learn.demo import run_demo
 from gateflow.errors import PluginError, RenderError
-from gateflow_graphviz.circuit import GRADIENT_COLOR, VALUE_COLOR, short
+from gateflow.learn.table import format_short as short
+from gateflow_graphviz.circuit import GRADIENT_COLOR, VALUE_COLOR
 
 SVG = "{http://www.w3.org/2000/svg}"
 
