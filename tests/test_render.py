@@ -3,6 +3,7 @@ huge graphs, Jupyter display, and finding (or not finding) a renderer."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
@@ -201,3 +202,39 @@ def test_gateflow_dot_is_used_first_and_checked(no_renderer, monkeypatch, tmp_pa
     monkeypatch.setenv("GATEFLOW_DOT", str(tmp_path / "missing-dot"))
     with pytest.raises(RenderError, match="GATEFLOW_DOT is set to .*missing-dot"):
         gf.render(run.graph, tmp_path / "n.svg", run=run)
+
+
+def test_constants_are_drawn_beside_each_gate_they_feed():
+    g = gf.Graph()
+    v = g.input("x")
+    for _ in range(3):
+        v = gf.tanh(v * 0.9)  # one shared constant node in the graph
+    assert len(g.nodes("const")) == 1
+    source = gf.to_dot(g).source
+    assert source.count("label=0.90") == 3 and source.count("->") == 3 * 3 + 1
+
+
+def test_collapsing_keeps_each_gate_s_parameters_beside_it():
+    g = gf.Graph()
+    v = g.input("x")
+    for i in range(100):
+        v = gf.tanh(v * g.param(f"w{i}", 0.5))
+    assert not any(g[n].kind == "param" for n in g.topological_order()[-30:])  # all come first
+    source = gf.to_dot(g, max_nodes=30).source
+    assert "... 271 more nodes" in source
+    # the box feeds only the far end of what is drawn, not one gate per parameter
+    assert source.count("style=dashed") <= 2
+    used = set(re.findall(r'tooltip="mul_\d+ = mul\(\w+, (w\d+)\)"', source))
+    drawn = set(re.findall(r'tooltip="parameter (w\d+)"', source))
+    assert len(used) == 10 and drawn <= used and len(used - drawn) <= 1
+
+
+def test_svg_elements_have_ids_from_the_topological_order(neuron_svg):
+    run, _ = run_demo()
+    order = run.graph.topological_order()
+    nodes = {g.get("id") for g in groups(neuron_svg, "node") if g.get("id").startswith("gf-node-")}
+    assert nodes == {f"gf-node-{i}" for i, n in enumerate(order)}
+    edges = {g.get("id") for g in groups(neuron_svg, "edge")}
+    z = order.index("z")
+    assert {f"gf-wire-{z}-0", f"gf-wire-{z}-1", f"gf-out-{order.index('f')}"} <= edges
+    assert all(e.startswith(("gf-wire-", "gf-out-")) for e in edges)

@@ -103,8 +103,9 @@
     panel.textContent = lines.join("\n");
   }
 
-  function fit() {  // lecture-sized for small graphs, scrollable for big ones
-    var box = svg.viewBox.baseVal, scale = Math.min(1.8, Math.max(1, (figure.clientWidth - 4) / box.width));
+  function fit() {  // lecture-sized for small graphs, a little smaller if that fits it, else scrolling
+    var box = svg.viewBox.baseVal, room = (figure.clientWidth - 4) / box.width;
+    var scale = room >= 0.8 ? Math.min(1.8, room) : 1;
     svg.setAttribute("width", String(box.width * scale));
     svg.setAttribute("height", String(box.height * scale));
   }

@@ -137,7 +137,7 @@ def _backward(story: _Story) -> list[Step]:
     )]
     for name in reversed(story.run.plan.names):
         fanned = [w for w in story.out_of[name] if w.grad is not None]
-        if len(fanned) > 1:
+        if len(fanned) > 1 and graph[name].kind != "const":  # constants are drawn once per use
             result.append(_sum(story, name, fanned))
         wires = [w for w in story.into[name] if w.grad is not None]
         if wires:
