@@ -144,7 +144,7 @@
       " ": function () { setPlaying(!timer); },
       Home: function () { setPlaying(false); go(0); }, End: function () { setPlaying(false); go(count - 1); }
     };
-    if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
+    if (Object.prototype.hasOwnProperty.call(keys, event.key)) { event.preventDefault(); keys[event.key](); }
   });
   window.addEventListener("resize", fit);
   fit();

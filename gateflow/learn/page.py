@@ -98,19 +98,20 @@ def build_page(grads: Gradients, digits: int = 2, max_nodes: int = 500) -> Expla
             "g": [element(w) for w in step.grads],
         }
 
+    per_wire = flows(run, grads)
     wires = {
         wire_element_id(index[f.target], f.slot): {
             "name": f"{f.source} → {f.target} (argument {f.slot + 1} of {len(graph[f.target].inputs)})",
             "value": whole(f.value), "grad": None if f.grad is None else whole(f.grad),
         }
-        for f in flows(run, grads)
+        for f in per_wire
     }
     for name in output_wires(grads):
         wires[output_element_id(index[name])] = {
             "name": f"{name} (output)", "value": whole(run[name]),
             "grad": whole(grads[name]) if name in grads else None,
         }
-    story = steps(grads, digits)
+    story = steps(grads, digits, per_wire)
     data = {"output": grads.output, "steps": [step_data(s) for s in story], "wires": wires}
     text = _TEMPLATE.format(
         title=html.escape(f"gateflow · backpropagation through {grads.output}"),

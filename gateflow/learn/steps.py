@@ -63,10 +63,10 @@ def _listed(items: list[str], separator: str) -> str:
 class _Story:
     """What the steps share: the run, the wires in and out of each node, how to name a node."""
 
-    def __init__(self, grads: Gradients, digits: int):
+    def __init__(self, grads: Gradients, digits: int, wires: list[Flow] | None):
         self.grads, self.run, self.digits = grads, grads.run, digits
         self.graph, self.out = self.run.graph, grads.output
-        self.wires: list[Flow] = flows(self.run, grads)
+        self.wires = flows(self.run, grads) if wires is None else wires
         self.into: dict[str, list[Flow]] = defaultdict(list)
         self.out_of: dict[str, list[Flow]] = defaultdict(list)
         for wire in self.wires:
@@ -97,9 +97,10 @@ class _Story:
         return f"{gate.name}({', '.join(args + params)})"
 
 
-def steps(grads: Gradients, digits: int = 2) -> list[Step]:
-    """The forward pass of `grads.run` gate by gate, then the backward pass behind `grads`."""
-    story = _Story(grads, digits)
+def steps(grads: Gradients, digits: int = 2, wires: list[Flow] | None = None) -> list[Step]:
+    """The forward pass of `grads.run` gate by gate, then the backward pass behind `grads`
+    (`wires`: its `flows`, if already computed)."""
+    story = _Story(grads, digits, wires)
     return [*_forward(story), *_backward(story)]
 
 

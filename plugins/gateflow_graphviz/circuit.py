@@ -15,7 +15,6 @@ from collections import deque
 from typing import Any
 
 import graphviz
-import numpy as np
 
 from gateflow.engine.graph import Graph
 from gateflow.engine.run import Gradients, Run
