@@ -238,3 +238,13 @@ def test_svg_elements_have_ids_from_the_topological_order(neuron_svg):
     z = order.index("z")
     assert {f"gf-wire-{z}-0", f"gf-wire-{z}-1", f"gf-out-{order.index('f')}"} <= edges
     assert all(e.startswith(("gf-wire-", "gf-out-")) for e in edges)
+
+
+def test_a_name_is_not_drawn_twice_beside_its_gate():
+    g = gf.Graph()
+    x = g.input("x")
+    e = gf.exp(x, name="exp")  # the same as its symbol
+    f = g.gate("mul", e, x, name="f")  # named again by its output wire
+    run = g.forward({"x": 1.0})
+    source = gf.to_dot(g, run, run.backward(f)).source
+    assert "xlabel" not in source and source.count("label=f ") == 1

@@ -71,13 +71,13 @@ def _named_by_user(graph: Graph, name: str) -> bool:
     return re.fullmatch(rf"{re.escape(prefix)}_\d+", name) is None
 
 
-def _add_node(dot: Circuit, graph: Graph, ident: str, name: str, element: str, digits: int) -> None:
+def _add_node(dot: Circuit, graph: Graph, ident: str, name: str, element: str, named_at_output: bool) -> None:
     node = graph[name]
     if node.kind == "gate":
         text = gate_text(node.gate)
         inputs = ", ".join(n.name for n in node.inputs)
         attrs = {"shape": "circle"} if len(text) <= 4 else {"shape": "box", "style": "rounded"}
-        if _named_by_user(graph, name):
+        if _named_by_user(graph, name) and name != text and not named_at_output:
             attrs["xlabel"] = graphviz.nohtml(name)
         dot.node(ident, text, id=element, tooltip=f"{name} = {node.gate.name}({inputs})", **attrs)
     elif node.kind == "param":
@@ -133,8 +133,9 @@ def build_circuit(
     dot = Circuit("gateflow", graph_attr={"rankdir": "LR", "nodesep": "0.3", "ranksep": "0.5"})
     dot.attr("node", fontname="Helvetica", fontsize="12", margin="0.05")
     dot.attr("edge", fontname="Helvetica", fontsize="10", arrowsize="0.6")
+    outputs = _outputs(graph, kept, grads)
     for name in kept:
-        _add_node(dot, graph, ids[name], name, node_element_id(index[name]), digits)
+        _add_node(dot, graph, ids[name], name, node_element_id(index[name]), name in outputs)
     hidden = sum(1 for n in index if graph[n].kind != "const") - len(kept)
     if hidden:
         dot.node("collapsed", f"... {hidden} more nodes", id=COLLAPSED_ELEMENT_ID, shape="box", style="rounded,dashed")
@@ -157,21 +158,25 @@ def build_circuit(
             wire = wires.get((name, slot))
             label = _wire_label(wire.value, wire.grad, digits) if wire else None
             dot.edge(tail, ids[name], label=label, id=wire_element_id(index[name], slot))
-    _add_outputs(dot, graph, ids, index, run, grads, digits)
+    for name in outputs:
+        _add_output(dot, ids[name], name, index[name], run, grads, digits)
     return dot
 
 
-def _add_outputs(
-    dot: Circuit, graph: Graph, ids: dict[str, str], index: dict[str, int],
-    run: Run | None, grads: Gradients | None, digits: int,
-) -> None:
-    """A labelled wire out of every sink gate (and the differentiated node), like the lecture's f."""
+def _outputs(graph: Graph, kept: list[str], grads: Gradients | None) -> list[str]:
+    """The drawn gates with a wire of their own out of them: sinks and the differentiated node."""
     output = grads.output if grads is not None else None
-    for name, ident in ids.items():
-        sink = graph.nx.out_degree(name) == 0
-        if graph[name].kind != "gate" or not (sink or name == output):
-            continue
-        value = run[name] if run is not None and name in run else None
-        grad = grads[name] if grads is not None and name in grads else None
-        dot.node(f"out_{ident}", graphviz.nohtml(name), shape="plaintext", tooltip=f"output {name}")
-        dot.edge(ident, f"out_{ident}", label=_wire_label(value, grad, digits), id=output_element_id(index[name]))
+    return [
+        name for name in kept
+        if graph[name].kind == "gate" and (graph.nx.out_degree(name) == 0 or name == output)
+    ]
+
+
+def _add_output(
+    dot: Circuit, ident: str, name: str, index: int, run: Run | None, grads: Gradients | None, digits: int
+) -> None:
+    """A wire out of `name` to its name, labelled like the lecture's f."""
+    value = run[name] if run is not None and name in run else None
+    grad = grads[name] if grads is not None and name in grads else None
+    dot.node(f"out_{ident}", graphviz.nohtml(name), shape="plaintext", tooltip=f"output {name}")
+    dot.edge(ident, f"out_{ident}", label=_wire_label(value, grad, digits), id=output_element_id(index))
