@@ -31,6 +31,7 @@ from gateflow.errors import (
     UnknownNodeError,
 )
 from gateflow.learn.explain import explain
+from gateflow.learn.page import ExplainPage, explain_html
 from gateflow.files.export import render, to_dot
 from gateflow.gates.base import Gate
 from gateflow.gates import *  # noqa: F403 - the built-in gate classes

@@ -19,10 +19,14 @@ def _inputs(rng):
         "m": rng.standard_normal((3, 2)),
         "labels": rng.integers(0, 3, ROWS).astype(np.float64),
         "targets": rng.uniform(0.0, 1.0, (ROWS, 3)),
+        "g2": rng.standard_normal((ROWS, 2)),
+        "flat": rng.standard_normal(ROWS * 3),
+        "s": rng.standard_normal(()),
     }
 
 
-# gate, its parameters, the inputs it takes
+# gate, its parameters, the inputs it takes; every built-in gate but NumpyBackwardGate,
+# which has no derivative of its own (tests/test_grad.py covers it)
 CASES = [
     (gf.AddGate, {}, ("x", "v")),
     (gf.SubtractGate, {}, ("x", "y")),
@@ -50,6 +54,21 @@ CASES = [
     (gf.MulticlassHingeGate, {"margin": 1.0}, ("x", "labels")),
     (gf.BinaryCrossEntropyGate, {}, ("x", "targets")),
     (gf.L2PenaltyGate, {"lam": 0.1}, ("x",)),
+    # the backward circuit's own gates (gf.grad)
+    (gf.SoftmaxGate, {}, ("x",)),
+    (gf.MatMulGradGate, {"side": 0}, ("g2", "x", "m")),
+    (gf.SumToGate, {}, ("x", "v")),
+    (gf.BroadcastToGate, {}, ("v", "x")),
+    (gf.ExpandDimsGate, {"axis": 0}, ("x",)),
+    (gf.ReshapeLikeGate, {}, ("x", "flat")),
+    (gf.GreaterGate, {}, ("x", "y")),
+    (gf.EqualGate, {}, ("x", "y")),
+    (gf.SignGate, {}, ("far",)),
+    (gf.SizeGate, {}, ("x",)),
+    (gf.ZerosLikeGate, {}, ("x",)),
+    (gf.SeedGate, {}, ("s",)),
+    (gf.OneHotGate, {}, ("labels", "x")),
+    (gf.HingeMaskGate, {"margin": 1.0}, ("x", "labels")),
 ]
 
 

@@ -38,7 +38,8 @@ def test_every_builtin_gate_stays_lazy_and_equals_numpy(case):
         run = g.forward({k: chunked(v) for k, v in feeds.items()})
         grads = run.backward(loss)
         lazy = [run[loss], *(grads[n] for n in nodes)]
-        assert all(isinstance(v, da.Array) for v in lazy)
+        known = case[0] is gf.SizeGate  # a size is known from the shape alone, not computed
+        assert all(isinstance(v, da.Array) for v in lazy[known:])
         assert counter.computes == 0
         values = gf.compute(*lazy)
         assert counter.computes == 1  # loss and every gradient in one pass

@@ -3,6 +3,7 @@ huge graphs, Jupyter display, and finding (or not finding) a renderer."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
@@ -16,7 +17,8 @@ import pytest
 import gateflow as gf
 from gateflow.learn.demo import run_demo
 from gateflow.errors import PluginError, RenderError
-from gateflow_graphviz.circuit import GRADIENT_COLOR, VALUE_COLOR, short
+from gateflow.learn.table import format_short as short
+from gateflow_graphviz.circuit import GRADIENT_COLOR, VALUE_COLOR
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -224,3 +226,49 @@ def test_wires_that_only_lend_a_shape_are_left_out():
     sum_to = [line.split()[0] for line in lines if "= sum_to(" in line]
     wires_in = [line for line in lines if "->" in line and line.split("->")[1].split()[0] in sum_to]
     assert len(sum_to) == 2 and len(wires_in) == 2  # the gradient wire only, not the `like` one
+
+
+def test_constants_are_drawn_beside_each_gate_they_feed():
+    g = gf.Graph()
+    v = g.input("x")
+    for _ in range(3):
+        v = gf.tanh(v * 0.9)  # one shared constant node in the graph
+    assert len(g.nodes("const")) == 1
+    source = gf.to_dot(g).source
+    assert source.count("label=0.90") == 3 and source.count("->") == 3 * 3 + 1
+
+
+def test_collapsing_keeps_each_gate_s_parameters_beside_it():
+    g = gf.Graph()
+    v = g.input("x")
+    for i in range(100):
+        v = gf.tanh(v * g.param(f"w{i}", 0.5))
+    assert not any(g[n].kind == "param" for n in g.topological_order()[-30:])  # all come first
+    source = gf.to_dot(g, max_nodes=30).source
+    assert "... 271 more nodes" in source
+    # the box feeds only the far end of what is drawn, not one gate per parameter
+    assert source.count("style=dashed") <= 2
+    used = set(re.findall(r'tooltip="mul_\d+ = mul\(\w+, (w\d+)\)"', source))
+    drawn = set(re.findall(r'tooltip="parameter (w\d+)"', source))
+    assert len(used) == 10 and drawn <= used and len(used - drawn) <= 1
+
+
+def test_svg_elements_have_ids_from_the_topological_order(neuron_svg):
+    run, _ = run_demo()
+    order = run.graph.topological_order()
+    nodes = {g.get("id") for g in groups(neuron_svg, "node") if g.get("id").startswith("gf-node-")}
+    assert nodes == {f"gf-node-{i}" for i, n in enumerate(order)}
+    edges = {g.get("id") for g in groups(neuron_svg, "edge")}
+    z = order.index("z")
+    assert {f"gf-wire-{z}-0", f"gf-wire-{z}-1", f"gf-out-{order.index('f')}"} <= edges
+    assert all(e.startswith(("gf-wire-", "gf-out-")) for e in edges)
+
+
+def test_a_name_is_not_drawn_twice_beside_its_gate():
+    g = gf.Graph()
+    x = g.input("x")
+    e = gf.exp(x, name="exp")  # the same as its symbol
+    f = g.gate("mul", e, x, name="f")  # named again by its output wire
+    run = g.forward({"x": 1.0})
+    source = gf.to_dot(g, run, run.backward(f)).source
+    assert "xlabel" not in source and source.count("label=f ") == 1

@@ -100,14 +100,27 @@ def _run_check(args: argparse.Namespace) -> int:
 
 def _configure_explain(parser: argparse.ArgumentParser) -> None:
     _configure_target(parser)
-    parser.add_argument("--digits", type=int, default=4, help="significant digits (default: 4)")
+    parser.add_argument("--digits", type=int, help="significant digits (default: 4), decimals on the page (default: 2)")
+    parser.add_argument(
+        "--html", metavar="PAGE",
+        help="write a self-contained web page (e.g. PAGE.html) that steps through the forward and backward pass",
+    )
+    parser.add_argument("--max-nodes", type=int, default=500, help="on the page, draw at most this many nodes")
 
 
 def _run_explain(args: argparse.Namespace) -> int:
+    target = _target(args)
+    if args.html:
+        from gateflow.learn.page import explain_html
+
+        page = explain_html(target.graph, target.feeds, target.require_output(), args.html,
+                            digits=2 if args.digits is None else args.digits, max_nodes=args.max_nodes)
+        print(f"Wrote {page.path} ({page.steps} steps); open it in a browser, it needs no network.")
+        return 0
     from gateflow.learn.explain import explain
 
-    _, grads = _target(args).evaluate()
-    print(explain(grads, digits=args.digits))
+    _, grads = target.evaluate()
+    print(explain(grads, digits=4 if args.digits is None else args.digits))
     return 0
 
 

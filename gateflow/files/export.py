@@ -2,6 +2,10 @@
 
 The exporters themselves are plugins (the graphviz one lives in ``plugins/``, the JSON
 graph file in `gateflow.files.graphfile`); this module only picks one and calls it.
+
+A drawn SVG names its elements with the ids below, so pages and stylesheets can find a
+node or a wire: `index` is the node's position in ``graph.topological_order()``, and a
+wire's label holds the value line, then (after a backward) the gradient line.
 """
 
 from __future__ import annotations
@@ -17,6 +21,24 @@ if TYPE_CHECKING:
 
     from gateflow.engine.graph import Graph
     from gateflow.engine.run import Gradients, Run
+
+
+COLLAPSED_ELEMENT_ID = "gf-collapsed"
+
+
+def node_element_id(index: int) -> str:
+    """The SVG id of the node at `index`."""
+    return f"gf-node-{index}"
+
+
+def wire_element_id(target: int, slot: int) -> str:
+    """The SVG id of the wire into argument `slot` of the gate node at index `target`."""
+    return f"gf-wire-{target}-{slot}"
+
+
+def output_element_id(index: int) -> str:
+    """The SVG id of the wire out of the output (or sink) node at `index`."""
+    return f"gf-out-{index}"
 
 
 def _exporter(path: Path, exporter: str | None) -> ExporterEntry:

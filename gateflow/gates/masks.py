@@ -13,13 +13,12 @@ import numpy as np
 
 from gateflow.errors import ShapeError
 from gateflow.gates.base import Gate
-from gateflow.gates.shaping import zeros_of
+from gateflow.gates.shaping import float_dtype, zeros_of
 
 
 def _float_mask(condition, *inputs):
     """A boolean array as 1.0/0.0 in the inputs' float type (float64 unless they are floats)."""
-    dtype = np.result_type(*(getattr(x, "dtype", x) for x in inputs))
-    return condition.astype(dtype if dtype.kind == "f" else np.float64)
+    return condition.astype(float_dtype(*inputs))
 
 
 class ZeroGradientGate(Gate):
@@ -60,13 +59,13 @@ class SignGate(ZeroGradientGate):
 
 
 class SizeGate(ZeroGradientGate):
-    """f(x) = the number of elements of x, as a float. Gradient 0."""
+    """f(x) = the number of elements of x, as a float of x's float type. Gradient 0."""
 
     name, arity, symbol = "size", 1, "size"
     shape_inputs = (0,)
 
     def forward(self, x):
-        return np.float64(np.size(x))
+        return float_dtype(x).type(getattr(x, "size", 1))
 
 
 class ZerosLikeGate(ZeroGradientGate):

@@ -23,6 +23,12 @@ def scalar_or_array(value):
     return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
 
 
+def float_dtype(*values) -> np.dtype:
+    """The float type results take from `values`: theirs if they are floats, else float64."""
+    dtype = np.result_type(*(getattr(v, "dtype", v) for v in values))
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
 def zeros_of(value):
     """Zeros of value's shape and type (a numpy scalar for a scalar)."""
     return scalar_or_array(np.zeros_like(value))
@@ -67,6 +73,8 @@ class BroadcastToGate(Gate):
     shape_inputs = (1,)
 
     def forward(self, a, like):
+        if isinstance(a, float | int):  # a Python number (the seed 1.0, say) takes like's float type
+            a = float_dtype(like).type(a)
         return scalar_or_array(np.broadcast_to(a, np.shape(like)).copy())
 
     def backward(self, grad, out, a, like):

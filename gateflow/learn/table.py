@@ -21,6 +21,20 @@ def format_value(value: Any, digits: int = 10) -> str:
     return f"{array.shape} mean {array.mean():.4g} min {array.min():.4g} max {array.max():.4g}"
 
 
+def format_short(value: Any, digits: int = 2) -> str:
+    """A number as ``-0.20``; an array as its values when tiny, else ``3x2 mean 0.12``."""
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim == 0:
+        x = float(array)
+        if x == 0 or not np.isfinite(x) or 10.0**-digits <= abs(x) < 1e6:
+            return f"{x:.{digits}f}"
+        return f"{x:.{digits}e}"
+    if array.ndim == 1 and array.size <= 3:
+        return "[" + ", ".join(format_short(x, digits) for x in array) + "]"
+    shape = "x".join(map(str, array.shape))
+    return f"{shape} mean {format_short(array.mean(), digits)}" if array.size else f"{shape} empty"
+
+
 def format_table(run: Run, grads: Gradients | None = None, digits: int = 10) -> str:
     """One row per node: name, what it is, its value and (given `grads`) its gradient."""
     graph = run.graph
