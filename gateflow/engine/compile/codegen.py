@@ -14,7 +14,6 @@ import re
 from typing import Any, Callable
 
 import numpy as np
-from scipy.special import expit
 
 from gateflow.engine.compile.expressions import MATH, NUMPY
 from gateflow.engine.compile.names import Names, comment
@@ -23,7 +22,7 @@ from gateflow.engine.compile.rewrites import UFUNCS, Program
 
 FLOAT_TYPES = frozenset({float, np.float64})
 _BASE_NAMESPACE = {
-    "np": np, "math": math, "expit": expit, "ndarray": np.ndarray, "float64": np.float64,
+    "np": np, "math": math, "ndarray": np.ndarray, "float64": np.float64,
     "float_types": FLOAT_TYPES, **{helper.__name__: helper for helper in HELPERS.values()},
 }
 _counter = itertools.count(1)

@@ -6,7 +6,9 @@ value the interpreter computed for the node (its shape and dtype are fixed by th
 specialisation). `NUMPY` expressions do exactly what the gate's `forward` does, so the
 results are the interpreter's to the last bit; `MATH` ones run a graph whose values are
 all float64 scalars on Python floats and the `math` module. A gate without an entry, a
-plugin's for instance, is called through its method: ``gate.forward(a, b)``.
+plugin's for instance, is called through its method: ``gate.forward(a, b)``; so is the
+sigmoid on arrays, whose numpy formula is the gate's own business (it is stable for
+large |x|, which a one-line formula is not).
 
 Python floats raise where numpy returns inf or nan (1/0, exp(1000), log(-1)); a step
 then runs that call with the numpy expressions instead.
@@ -118,7 +120,6 @@ NUMPY = {
     G.ExpGate: _call("np.exp"),
     G.LogGate: _call("np.log"),
     G.TanhGate: _call("np.tanh"),
-    G.SigmoidGate: _call("expit"),
     G.ReLUGate: lambda gate, a, shapes, out: f"np.maximum({a[0]}, 0.0)",
     G.AbsGate: _call("np.abs"),
     G.MaxGate: _call("np.maximum"),

@@ -29,7 +29,7 @@ _COMMUTATIVE = (G.AddGate, G.MultiplyGate)
 UFUNCS = {
     G.AddGate: "np.add", G.SubtractGate: "np.subtract", G.MultiplyGate: "np.multiply",
     G.DivideGate: "np.divide", G.NegateGate: "np.negative", G.ExpGate: "np.exp",
-    G.LogGate: "np.log", G.TanhGate: "np.tanh", G.SigmoidGate: "expit", G.AbsGate: "np.abs",
+    G.LogGate: "np.log", G.TanhGate: "np.tanh", G.AbsGate: "np.abs",
     G.MaxGate: "np.maximum", G.MinGate: "np.minimum", G.PowGate: "np.power",
 }
 # Gates whose generated expression always makes a new array (never a view or an argument).
