@@ -272,6 +272,14 @@ def test_a_graph_copy_is_independent_of_the_original():
     assert copy.forward({"x": 3.0})[f.name] == 15.0 and g.forward({"x": 3.0})[f] == 6.0
 
 
+def test_compiling_again_gives_the_same_step_until_the_graph_changes():
+    g, f, wrt, feeds = neuron()
+    step = g.compile([f], wrt=wrt)
+    assert g.compile(["f"], wrt=[n.name for n in wrt]) is step and g.compile([f]) is not step
+    g.input("unrelated")
+    assert g.compile([f], wrt=wrt) is not step
+
+
 def test_a_changed_graph_is_compiled_again():
     g = gf.Graph()
     x = g.input("x")

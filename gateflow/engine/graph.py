@@ -147,6 +147,7 @@ class Graph:
         self._order: list[str] | None = None
         self._plans: dict[Any, Plan] = {}
         self._plans_generation = plugin_registry.generation
+        self._steps: dict[Any, Any] = {}  # compiled steps by (outputs + wrt names, outputs count)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -369,6 +370,7 @@ class Graph:
         self.version += 1
         self._order = None
         self._plans.clear()
+        self._steps.clear()
 
     # -- looking at it ----------------------------------------------------------------------
 
@@ -528,10 +530,22 @@ class Graph:
 
     def compile(self, outputs: Any, wrt: Iterable[Any] = (), **options: Any) -> Any:
         """The forward and backward pass as one generated function:
-        ``values, grads = step(feeds)`` (see `gateflow.engine.compile.Step`)."""
+        ``values, grads = step(feeds)`` (see `gateflow.engine.compile.Step`).
+
+        Compiling the same outputs and `wrt` again gives the same step, with the code it
+        generated so far, until the graph changes (as a jit keeps its traces)."""
         from gateflow.engine.compile import Step
 
-        return Step(self, [outputs] if isinstance(outputs, (Node, str)) else list(outputs), list(wrt or ()), **options)
+        outputs = [outputs] if isinstance(outputs, (Node, str)) else list(outputs)
+        wrt = list(wrt or ())
+        names = [n.name if isinstance(n, Node) and n.graph is self else n for n in outputs + wrt]
+        key = None if options or not all(isinstance(n, str) for n in names) else (tuple(names), len(outputs))
+        step = self._steps.get(key) if key else None
+        if step is None:
+            step = Step(self, outputs, wrt, **options)
+            if key:
+                self._steps[key] = step
+        return step
 
     @staticmethod
     def _feed_value(name: str, value: Any) -> Any:
