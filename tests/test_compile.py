@@ -199,6 +199,9 @@ def test_the_softmax_cross_entropy_gate_shares_its_log_softmax_with_its_gradient
     g = gf.Graph()
     z, y = g.input("z"), g.input("y")
     loss = gf.softmax_cross_entropy(z, y)
+    rng = np.random.default_rng(2)
+    assert_step_matches_interpreter(  # rows of rows of classes
+        g, {"z": rng.standard_normal((2, 3, 4)), "y": rng.integers(0, 4, (2, 3)).astype(float)}, [loss], [z])
     feeds = {"z": np.array([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0]]), "y": np.array([2.0, 0.0])}
     step = assert_step_matches_interpreter(g, feeds, [loss], [z])
     assert "softmax_cross_entropy_and_softmax_minus_onehot(z, y)" in step.source

@@ -146,11 +146,14 @@ def softmax_cross_entropy_and_softmax_minus_onehot(scores, labels):
         return _SOFTMAX_CE.forward(scores, labels), _SOFTMAX.forward(scores) - _ONE_HOT.forward(labels, scores)
     shifted = scores - scores.max(axis=-1, keepdims=True)
     logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    at = (np.arange(index.size), index.reshape(-1))
-    loss = -logp.reshape(-1, classes)[at].mean()
     probs = np.exp(logp)
-    probs.reshape(-1, classes)[at] -= 1.0
-    return loss, probs
+    if scores.ndim > 2:  # rows of classes
+        logp, rows, index = logp.reshape(-1, classes), probs.reshape(-1, classes), index.reshape(-1)
+    else:
+        rows = probs
+    at = (np.arange(len(index)), index)
+    rows[at] -= 1.0
+    return -logp[at].mean(), probs
 
 
 def soft_target_cross_entropy_and_softmax_minus_targets(z, targets, axis):
