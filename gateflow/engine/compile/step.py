@@ -62,6 +62,7 @@ class Specialisation:
 
 
 def _signature(value: Any) -> Any:
+    """What a specialisation fixes about a value (what its generated code checks)."""
     if type(value) is np.ndarray:
         return ("array", value.shape, value.dtype)
     return ("scalar", value.dtype)
@@ -116,7 +117,7 @@ class Step:
     def _reset(self) -> None:
         graph = self.graph
         self._version, self._generation = graph.version, plugin_registry.generation
-        self._specs: dict[Any, Specialisation | None] = {}
+        self._specs: dict[Any, Specialisation] = {}  # by the feeds' and parameters' signatures
         self._copies: dict[Any, tuple[Graph, list[str]]] = {}
         self._last: Specialisation | None = None
         self._function: Callable | None = None  # the latest specialisation's, tried first
@@ -300,7 +301,7 @@ class Step:
     @property
     def specializations(self) -> int:
         """How many specialisations (shapes and dtypes of the values) have been generated."""
-        return sum(spec is not None for spec in self._specs.values())
+        return len(self._specs)
 
     def __repr__(self) -> str:
         return f"<compiled step of {', '.join(self.outputs)}{' wrt ' + ', '.join(self.wrt) if self.wrt else ''}>"
