@@ -1,6 +1,7 @@
 """Run every benchmark and print its figures (not part of the test suite: timing is noisy)."""
 
 import bench_chain
+import bench_import
 import bench_mlp
 import bench_neuron
 
@@ -8,3 +9,4 @@ if __name__ == "__main__":
     bench_neuron.main()
     bench_mlp.main()
     bench_chain.main()
+    bench_import.main()

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 from gateflow.errors import DataError
 from gateflow.gates.base import Gate
+from gateflow.gates.elementwise import stable_sigmoid
 
 
 def _class_indices(gate: str, scores, labels) -> np.ndarray:
@@ -151,7 +151,7 @@ class BinaryCrossEntropyGate(Gate):
 
     def backward(self, grad, out, logits, targets):
         scale = grad / max(np.broadcast(logits, targets).size, 1)
-        return (expit(logits) - targets) * scale, -logits * scale
+        return (stable_sigmoid(logits) - targets) * scale, -logits * scale
 
 
 @dataclass(frozen=True, eq=False)

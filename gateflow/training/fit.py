@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
-from tqdm import tqdm
 
 from gateflow.checks import positive_int, positive_number
 from gateflow.errors import ConfigError, DataError, GateflowError
@@ -181,21 +180,10 @@ def fit(
     graph = loss.graph
     epochs = positive_int(epochs, "epochs")
     batch_size = positive_int(batch_size, "batch_size")
-    stopper = None
-    if patience is not None:
-        if validation is None:
-            raise ConfigError("early stopping (patience) watches the validation loss: pass validation=...")
-        stopper = _EarlyStopping(
-            positive_int(patience, "patience"), positive_number(min_delta, "min_delta", allow_zero=True)
-        )
+    stopper = _early_stopping(patience, min_delta, validation)
     arrays = _arrays(graph, data, "training data")
     val_arrays = None if validation is None else _arrays(graph, validation, "validation data")
-    outputs = [loss]
-    if accuracy is not None:
-        scores, labels = graph[accuracy[0]], graph[accuracy[1]].name
-        if labels not in arrays:
-            raise ConfigError(f"accuracy=(scores, labels) needs the labels {labels!r} among the data's inputs.")
-        outputs.append(scores)
+    epoch = _Epoch(graph, loss, arrays, batch_size, accuracy)
     val_loss = loss if validation_loss is None else graph[validation_loss]
     optimizer = optimizer if optimizer is not None else Adam(graph)
     if optimizer.graph is not graph:
@@ -203,46 +191,83 @@ def fit(
 
     start_params = {p.name: graph.value(p) for p in graph.parameters()}  # values are immutable
     start_state = optimizer.checkpoint()
-    wrt, loss_name = optimizer.names, loss.name
-    rows = len(next(iter(arrays.values())))
     rng = np.random.default_rng(seed)
     history = History()
     began = time.perf_counter()
-    bar = tqdm(total=epochs * -(-rows // batch_size), unit="batch", disable=not _show_progress(progress), file=sys.stderr)
-    try:
-        for epoch in range(1, epochs + 1):
-            bar.set_description(f"epoch {epoch}/{epochs}")
-            order = rng.permutation(rows) if shuffle else np.arange(rows)
-            total_loss, correct = 0.0, 0
-            for begin in range(0, rows, batch_size):
-                index = order[begin:begin + batch_size]
-                run = graph.forward({name: a[index] for name, a in arrays.items()}, outputs=outputs)
-                optimizer.step(run.backward(loss_name, wrt=wrt))
-                total_loss += float(run[loss_name]) * len(index)
-                if accuracy is not None:
-                    correct += _correct(run[scores], arrays[labels][index])
-                bar.update(1)
-            metrics = {"loss": total_loss / rows}
-            if accuracy is not None:
-                metrics["accuracy"] = correct / rows
-            if val_arrays is not None:
-                val = evaluate(val_loss, val_arrays, accuracy)
-                metrics.update({f"val_{key}": value for key, value in val.items()})
-            history.record(metrics)
-            bar.set_postfix({key.replace("accuracy", "acc"): f"{value:.4g}" for key, value in metrics.items()})
-            if stopper is not None and stopper.should_stop(epoch, metrics["val_loss"], graph, wrt):
-                history.stopped_early = epoch < epochs
-                break
-    except GateflowError:
-        for name, value in start_params.items():
-            graph.set_value(name, value)
-        optimizer.rollback(start_state)
-        raise
-    finally:
-        bar.close()
+    with _progress_bar(epochs * epoch.batches, progress) as bar:
+        try:
+            for number in range(1, epochs + 1):
+                bar.set_description(f"epoch {number}/{epochs}")
+                order = rng.permutation(epoch.rows) if shuffle else np.arange(epoch.rows)
+                metrics = epoch.run(order, optimizer, bar)
+                if val_arrays is not None:
+                    val = evaluate(val_loss, val_arrays, accuracy)
+                    metrics.update({f"val_{key}": value for key, value in val.items()})
+                history.record(metrics)
+                bar.set_postfix({key.replace("accuracy", "acc"): f"{value:.4g}" for key, value in metrics.items()})
+                if stopper is not None and stopper.should_stop(number, metrics["val_loss"], graph, optimizer.names):
+                    history.stopped_early = number < epochs
+                    break
+        except GateflowError:
+            for name, value in start_params.items():
+                graph.set_value(name, value)
+            optimizer.rollback(start_state)
+            raise
     if stopper is not None:
         history.best_epoch = stopper.best_epoch
         for name, value in stopper.best_params.items():
             graph.set_value(name, value)
     history.seconds = time.perf_counter() - began
     return history
+
+
+def _early_stopping(patience: int | None, min_delta: float, validation: Data | None) -> _EarlyStopping | None:
+    """The early-stopping watcher `patience` asks for (None without one), its settings checked."""
+    if patience is None:
+        return None
+    if validation is None:
+        raise ConfigError("early stopping (patience) watches the validation loss: pass validation=...")
+    return _EarlyStopping(positive_int(patience, "patience"), positive_number(min_delta, "min_delta", allow_zero=True))
+
+
+def _progress_bar(total: int, progress: bool | None) -> Any:
+    """A tqdm bar over `total` batches on stderr (disabled unless `_show_progress`)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="batch", disable=not _show_progress(progress), file=sys.stderr)
+
+
+class _Epoch:
+    """One pass over the training rows: a forward, a backward limited to the optimizer's
+    parameters and a step per batch, summing the loss (and correct predictions)."""
+
+    def __init__(self, graph: Graph, loss: Node, arrays: dict[str, np.ndarray], batch_size: int,
+                 accuracy: tuple[Any, Any] | None):
+        self.graph, self.loss, self.arrays, self.batch_size = graph, loss.name, arrays, batch_size
+        self.rows = len(next(iter(arrays.values())))
+        self.batches = -(-self.rows // batch_size)
+        self.outputs = [loss]
+        self.scores = self.labels = None
+        if accuracy is not None:
+            self.scores, self.labels = graph[accuracy[0]], graph[accuracy[1]].name
+            if self.labels not in arrays:
+                raise ConfigError(
+                    f"accuracy=(scores, labels) needs the labels {self.labels!r} among the data's inputs."
+                )
+            self.outputs.append(self.scores)
+
+    def run(self, order: np.ndarray, optimizer: Optimizer, bar: Any) -> dict[str, float]:
+        """Train on the rows in `order`, batch by batch; the epoch's loss (and accuracy)."""
+        total_loss, correct = 0.0, 0
+        for begin in range(0, self.rows, self.batch_size):
+            index = order[begin:begin + self.batch_size]
+            run = self.graph.forward({name: a[index] for name, a in self.arrays.items()}, outputs=self.outputs)
+            optimizer.step(run.backward(self.loss, wrt=optimizer.names))
+            total_loss += float(run[self.loss]) * len(index)
+            if self.scores is not None:
+                correct += _correct(run[self.scores], self.arrays[self.labels][index])
+            bar.update(1)
+        metrics = {"loss": total_loss / self.rows}
+        if self.scores is not None:
+            metrics["accuracy"] = correct / self.rows
+        return metrics
