@@ -102,6 +102,27 @@ def test_plan_is_cached_until_the_graph_changes():
     assert g.plan([f]) is not plan
 
 
+def test_outputs_that_need_every_node_share_the_full_plan():
+    g, x, y, z, q, f = circuit()
+    assert g.plan([f]) is g.plan() and g.plan([q]) is not g.plan()
+    assert g.plan([q]).names == ["x", "y", "q"]
+
+
+def test_order_follows_the_edges_when_the_building_order_does_not():
+    g = gf.Graph()
+    x = g.input("x")
+    a = g.gate("neg", x, name="a")
+    b = g.gate("exp", x, name="b")  # added after a
+    assert g.topological_order() == ["x", "a", "b"]  # the building order, already topological
+    g.replace_input(a, 0, b)  # a now reads b: the building order runs against the edge b -> a
+    assert g.topological_order() == ["x", "b", "a"]
+    assert g.forward({"x": 0.0})[a] == -1.0
+    g.nx.add_edge("c", "x")  # a node appended behind the builder's back, feeding x
+    g.input("w")  # any change through the builder drops the cached order
+    order = g.topological_order()
+    assert order.index("c") < order.index("x") < order.index("b") < order.index("a")
+
+
 def test_run_keeps_the_values_it_used():
     g = gf.Graph()
     w = g.param("w", 2.0)

@@ -35,6 +35,7 @@ KINDS = ("input", "param", "const", "gate")
 _ADD, _SUB, _MUL, _DIV = G.AddGate(), G.SubtractGate(), G.MultiplyGate(), G.DivideGate()
 _MATMUL, _NEG, _RECIPROCAL, _POW = G.MatMulGate(), G.NegateGate(), G.ReciprocalGate(), G.PowGate()
 _PLAN_CACHE_SIZE = 64
+_SLOTS = tuple((slot,) for slot in range(8))  # the edges' usual `slots` values, shared
 
 
 class Node:
@@ -124,7 +125,7 @@ class Graph:
         self._params: dict[str, Any] = {}
         self._counters: dict[str, int] = {}
         self._numbers: dict[str, str] = {}  # number (as float.hex) -> its shared constant node
-        self._order: list[str] | None = None
+        self._order: tuple[list[str], dict[str, int]] | None = None  # and each name's position
         self._plans: dict[Any, Plan] = {}
         self._plans_generation = plugin_registry.generation
 
@@ -156,7 +157,7 @@ class Graph:
         key = float(value).hex()
         name = self._numbers.get(key)
         if name is None:
-            name = self._numbers[key] = self._add_const(value)
+            name = self._numbers[key] = self._add_const(np.float64(value))
         return name
 
     def _add_const(self, stored: Any, name: str | None = None) -> str:
@@ -190,16 +191,17 @@ class Graph:
         node_name = self._new_name(name, prefix=gate.name)
         # Everything is checked: from here on the graph changes.
         sources = tuple([s if type(s) is str else self._number_node(s) for s in sources])
+        add_edge = self.nx.add_edge
         self.nx.add_node(node_name, kind="gate", gate=gate, inputs=sources)
-        if len(sources) == len(set(sources)):  # the usual case: each input feeds one slot
+        if len(sources) == 1 or len(sources) == len(set(sources)):  # each input feeds one slot
             for slot, source in enumerate(sources):
-                self.nx.add_edge(source, node_name, slots=(slot,))
+                add_edge(source, node_name, slots=_SLOTS[slot] if slot < len(_SLOTS) else (slot,))
         else:
             for source in dict.fromkeys(sources):
-                slots = tuple([slot for slot, s in enumerate(sources) if s == source])
-                self.nx.add_edge(source, node_name, slots=slots)
+                add_edge(source, node_name, slots=tuple([slot for slot, s in enumerate(sources) if s == source]))
         self._changed()
-        return self._handle(node_name)
+        node = self._handles[node_name] = Node(self, node_name)  # a new node has no handle yet
+        return node
 
     def replace_input(self, node: Node | str, slot: int, new_input: Node | str) -> None:
         """Rewire argument `slot` of gate `node` to `new_input`, refusing a cycle."""
@@ -262,7 +264,14 @@ class Graph:
             return x.name
         if isinstance(x, str):
             return self[x].name
-        return self._convert(x, f"an input of {_where(gate, node_name)}")
+        if type(x) is float:
+            return x  # made a constant (or found among them) once the whole call is checked
+        try:
+            return stored_value(x)
+        except (TypeError, ValueError) as exc:
+            raise GraphError(
+                f"an input of {_where(gate, node_name)} must be a number or an array of numbers, not {x!r}."
+            ) from exc
 
     @staticmethod
     def _convert(value: Any, what: str) -> Any:
@@ -298,7 +307,8 @@ class Graph:
     def _changed(self) -> None:
         self.version += 1
         self._order = None
-        self._plans.clear()
+        if self._plans:
+            self._plans.clear()
 
     # -- looking at it ----------------------------------------------------------------------
 
@@ -378,18 +388,37 @@ class Graph:
     # -- running ----------------------------------------------------------------------------
 
     def topological_order(self) -> list[str]:
-        """Node names in dependency order (networkx's sort, cached until the graph changes)."""
+        """Node names in dependency order, cached until the graph changes.
+
+        That is the order the nodes were added in whenever every edge of ``graph.nx`` runs
+        forward in it, as in any graph that was only built up (checking costs a fraction of
+        a sort); otherwise (after `replace_input`, or edges added to ``graph.nx`` directly)
+        networkx's topological sort.
+        """
+        return self._ordered()[0]
+
+    def _ordered(self) -> tuple[list[str], dict[str, int]]:
+        """The topological order and each name's position in it (cached)."""
         if self._order is None:
-            try:
-                self._order = list(nx.topological_sort(self.nx))
-            except nx.NetworkXUnfeasible:
-                cycle = [u for u, _ in nx.find_cycle(self.nx)]
-                raise CycleError(
-                    f"the graph has a cycle: {' -> '.join(cycle + cycle[:1])}. Remove one of "
-                    "its edges: gateflow runs acyclic graphs only.",
-                    cycle,
-                ) from None
+            order = list(self.nx)
+            position = dict(zip(order, range(len(order))))
+            if not _runs_forward(self.nx.edges, position):
+                order = self._sorted()
+                position = dict(zip(order, range(len(order))))
+            self._order = (order, position)
         return self._order
+
+    def _sorted(self) -> list[str]:
+        """networkx's topological sort, or a `CycleError` naming a cycle."""
+        try:
+            return list(nx.topological_sort(self.nx))
+        except nx.NetworkXUnfeasible:
+            cycle = [u for u, _ in nx.find_cycle(self.nx)]
+            raise CycleError(
+                f"the graph has a cycle: {' -> '.join(cycle + cycle[:1])}. Remove one of "
+                "its edges: gateflow runs acyclic graphs only.",
+                cycle,
+            ) from None
 
     def plan(self, outputs: Iterable[Node | str] | Node | str | None = None) -> Plan:
         """The compiled plan computing `outputs` (default: every node), cached per version."""
@@ -404,23 +433,28 @@ class Graph:
             key = tuple([self[o].name for o in outputs])
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._compile(key)
+            if len(self._plans) >= _PLAN_CACHE_SIZE:
+                self._plans.clear()
+            with paused_gc(len(self.nx)):
+                plan = self._plans[key] = self._compile(key)
         return plan
 
     def _compile(self, names: tuple[str, ...] | None) -> Plan:
-        order = self.topological_order()
-        attrs = dict(self.nx.nodes(data=True))
-        if names is not None:
-            needed = set(names)
-            for name in reversed(order):
-                if name in needed:
-                    needed.update(attrs[name].get("inputs", ()))
-            order = [name for name in order if name in needed]
-        if len(self._plans) >= _PLAN_CACHE_SIZE:
-            self._plans.clear()
-        plan = Plan(order, attrs, plugin_registry.registry().observers())
-        self._plans[names] = plan
-        return plan
+        """The plan of every node, or of those `names` need: the full plan again when they
+        need every node, else one compiled from the needed part of the order."""
+        full = self._plans.get(None)
+        if full is None:
+            order, position = self._ordered()
+            full = self._plans[None] = Plan(
+                order, dict(self.nx.nodes(data=True)), plugin_registry.registry().observers(), position
+            )
+        if names is None:
+            return full
+        needed = full.needed([full.slot[name] for name in names])
+        if all(needed):
+            return full
+        order = [name for name, need in zip(full.names, needed) if need]
+        return Plan(order, dict(self.nx.nodes(data=True)), full.observers)
 
     def forward(self, feeds: dict[Any, Any] | None = None, outputs: Any = None) -> Run:
         """Run the graph: every node `outputs` needs (default: all), in topological order.
@@ -482,6 +516,14 @@ class Graph:
         first = kind == "input" and values[slot] is None
         values[slot] = self._feed_value(name, value)
         return int(first)
+
+
+def _runs_forward(edges: Iterable[tuple[str, str]], position: dict[str, int]) -> bool:
+    """Whether every edge goes from an earlier to a later position."""
+    for u, v in edges:
+        if position[u] >= position[v]:
+            return False
+    return True
 
 
 def _where(gate: Gate, node_name: str | None) -> str:

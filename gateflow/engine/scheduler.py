@@ -70,21 +70,35 @@ class Plan:
     callers (either may be None), for the observed ones.
     """
 
-    def __init__(self, order: list[str], nodes: dict[str, dict], observers: tuple[Any, Any] = (None, None)):
+    def __init__(
+        self,
+        order: list[str],
+        nodes: dict[str, dict],
+        observers: tuple[Any, Any] = (None, None),
+        slot: dict[str, int] | None = None,
+    ):
         self.names = order
-        self.slot = slot = dict(zip(order, range(len(order))))
+        self.slot = slot_map = dict(zip(order, range(len(order)))) if slot is None else slot
         self.gates: list[Gate | None] = [None] * len(order)
         self.template: list[Any] = [None] * len(order)  # constants pre-filled
         self.inputs: dict[str, int] = {}
         self.params: list[tuple[int, str]] = []
         self.steps: list[GateStep] = []
-        gates, append, slot_of = self.gates, self.steps.append, slot.__getitem__
+        forward_steps: list[tuple[Any, ...]] = []
+        gates, slot_of = self.gates, slot_map.__getitem__
+        step, forward_step = self.steps.append, forward_steps.append
+        forwards: dict[int, Any] = {}  # one bound `forward` per gate object, shared by its steps
         for i, name in enumerate(order):
             attrs = nodes[name]
             gate = attrs.get("gate")
             if gate is not None:
                 gates[i] = gate
-                append((i, gate, tuple(map(slot_of, attrs["inputs"]))))
+                ins = tuple(map(slot_of, attrs["inputs"]))
+                step((i, gate, ins))
+                forward = forwards.get(id(gate))
+                if forward is None:
+                    forward = forwards[id(gate)] = gate.forward
+                forward_step((i, forward, itemgetter(*ins), len(ins) == 1))
                 continue
             kind = attrs["kind"]
             if kind == "input":
@@ -93,11 +107,21 @@ class Plan:
                 self.params.append((i, name))
             else:
                 self.template[i] = attrs["value"]
-        self.forward_steps = tuple([
-            (out, gate.forward, itemgetter(*ins), len(ins) == 1) for out, gate, ins in self.steps
-        ])
+        self.forward_steps = tuple(forward_steps)
+        self.observers = observers
         self.observe_forward, self.observe_backward = observers
         self._backward_plans: dict[tuple[int, frozenset[int] | None], BackwardPlan] = {}
+
+    def needed(self, outputs: list[int]) -> list[bool]:
+        """For each slot, whether computing the `outputs` slots needs it."""
+        needed = [False] * len(self.names)
+        for i in outputs:
+            needed[i] = True
+        for out, _, ins in reversed(self.steps):
+            if needed[out]:
+                for j in ins:
+                    needed[j] = True
+        return needed
 
     def __len__(self) -> int:
         return len(self.names)
