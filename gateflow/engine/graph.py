@@ -25,6 +25,7 @@ from gateflow.errors import (
 )
 from gateflow.gates.base import Gate
 from gateflow import registry as plugin_registry
+from gateflow.engine.display import svg
 from gateflow.engine.run import Run
 from gateflow.engine.scheduler import Plan, paused_gc
 from gateflow.engine.values import as_value, stored_value
@@ -332,6 +333,13 @@ class Graph:
 
     def __len__(self) -> int:
         return len(self.nx)
+
+    def __repr__(self) -> str:
+        return f"<Graph of {len(self.nx)} nodes>"
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a graph as its drawing (see `gateflow.engine.display`)."""
+        return svg(self)
 
     def __iter__(self) -> Iterator[Node]:
         return map(self._handle, self.nx)
