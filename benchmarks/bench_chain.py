@@ -7,8 +7,10 @@ gate objects and constant values included) built directly in a bare networkx DiG
 sorted topologically, i.e. what storing the graph in networkx costs before any gate runs.
 The headline ratio is gateflow's build + plan against that build + sort. Each side runs in
 a fresh Python process (so neither inherits the other's heap), the sides in turns.
-Memory per gate is the growth of the process's peak resident set over its size before
-building, divided by the number of gates.
+Times are the process's CPU seconds (the work is single-threaded, so on an idle machine
+they equal wall-clock seconds, and on a shared one other load does not count). Memory per
+gate is the growth of the process's peak resident set over its size before building,
+divided by the number of gates.
 
 Run: .venv/bin/python benchmarks/bench_chain.py [--gates N] [--rounds R]
 """
@@ -44,7 +46,7 @@ def networkx_reference(links: int) -> dict:
     """Build the chain's DAG in bare networkx and sort it topologically."""
     mul, add, sig = gf.MultiplyGate(), gf.AddGate(), gf.SigmoidGate()
     before = _rss_bytes()
-    start = time.perf_counter()
+    start = time.process_time()
     dag = nx.DiGraph()
     dag.add_node("x", kind="input")
     dag.add_node("const_1", kind="const", value=np.float64(0.5))
@@ -60,9 +62,9 @@ def networkx_reference(links: int) -> dict:
             for slot, source in enumerate(inputs):
                 dag.add_edge(source, node, slots=(slot,))
         previous = f"sigmoid_{i}"
-    built = time.perf_counter()
+    built = time.process_time()
     order = list(nx.topological_sort(dag))
-    done = time.perf_counter()
+    done = time.process_time()
     assert len(order) == len(dag)
     return {
         "nx_build_s": built - start,
@@ -74,19 +76,19 @@ def networkx_reference(links: int) -> dict:
 def gateflow_chain(links: int) -> dict:
     """Build the chain with gateflow, compile its plan, run forward and backward."""
     before = _rss_bytes()
-    start = time.perf_counter()
+    start = time.process_time()
     g = gf.Graph()
     x = v = g.input("x")
     for _ in range(links):
         v = gf.sigmoid(v * 0.5 + 0.1)
-    built = time.perf_counter()
+    built = time.process_time()
     g.plan([v])
-    planned = time.perf_counter()
+    planned = time.process_time()
     graph_peak = _peak_bytes()
     run = g.forward({"x": 0.3}, outputs=[v])
-    forwarded = time.perf_counter()
+    forwarded = time.process_time()
     grads = run.backward(v, wrt=[x])
-    done = time.perf_counter()
+    done = time.process_time()
     assert 0 <= grads[x] < 1 and sys.getrecursionlimit() <= 10_000
     return {
         "gates": 3 * links,

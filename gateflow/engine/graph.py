@@ -8,6 +8,7 @@ moment they happen and then leaves the graph as it was.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any, Iterable, Iterator, Sequence
 
 import networkx as nx
@@ -126,7 +127,7 @@ class Graph:
         self._params: dict[str, Any] = {}
         self._counters: dict[str, int] = {}
         self._numbers: dict[str, str] = {}  # number (as float.hex) -> its shared constant node
-        self._order: tuple[list[str], dict[str, int]] | None = None  # and each name's position
+        self._order: tuple[list[str], dict[str, int], bool] | None = None  # see _ordered
         self._plans: dict[Any, Plan] = {}
         self._plans_generation = plugin_registry.generation
 
@@ -405,15 +406,17 @@ class Graph:
         """
         return self._ordered()[0]
 
-    def _ordered(self) -> tuple[list[str], dict[str, int]]:
-        """The topological order and each name's position in it (cached)."""
+    def _ordered(self) -> tuple[list[str], dict[str, int], bool]:
+        """The topological order, each name's position in it, and whether it is the
+        building order (cached)."""
         if self._order is None:
             order = list(self.nx)
             position = dict(zip(order, range(len(order))))
-            if not _runs_forward(self.nx.edges, position):
+            built = _runs_forward(self.nx, position)
+            if not built:
                 order = self._sorted()
                 position = dict(zip(order, range(len(order))))
-            self._order = (order, position)
+            self._order = (order, position, built)
         return self._order
 
     def _sorted(self) -> list[str]:
@@ -452,17 +455,17 @@ class Graph:
         need every node, else one compiled from the needed part of the order."""
         full = self._plans.get(None)
         if full is None:
-            order, position = self._ordered()
-            full = self._plans[None] = Plan(
-                order, dict(self.nx.nodes(data=True)), plugin_registry.registry().observers(), position
-            )
+            order, position, built = self._ordered()
+            nodes = self.nx.nodes
+            attrs = map(itemgetter(1), nodes(data=True)) if built else map(nodes.__getitem__, order)
+            full = self._plans[None] = Plan(order, attrs, plugin_registry.registry().observers(), position)
         if names is None:
             return full
         needed = full.needed([full.slot[name] for name in names])
         if all(needed):
             return full
         order = [name for name, need in zip(full.names, needed) if need]
-        return Plan(order, dict(self.nx.nodes(data=True)), full.observers)
+        return Plan(order, map(self.nx.nodes.__getitem__, order), full.observers)
 
     def forward(self, feeds: dict[Any, Any] | None = None, outputs: Any = None) -> Run:
         """Run the graph: every node `outputs` needs (default: all), in topological order.
@@ -526,11 +529,13 @@ class Graph:
         return int(first)
 
 
-def _runs_forward(edges: Iterable[tuple[str, str]], position: dict[str, int]) -> bool:
-    """Whether every edge goes from an earlier to a later position."""
-    for u, v in edges:
-        if position[u] >= position[v]:
-            return False
+def _runs_forward(dag: nx.DiGraph, position: dict[str, int]) -> bool:
+    """Whether every edge of `dag` goes from an earlier to a later position (`position`
+    numbering the nodes in the order `dag` iterates them)."""
+    for u_position, (_, successors) in enumerate(dag.adjacency()):
+        for v in successors:
+            if position[v] <= u_position:
+                return False
     return True
 
 
