@@ -3,6 +3,8 @@ caching, deep graphs, and errors that name the node, the gate and the shapes."""
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import gateflow as gf
 
@@ -121,6 +123,33 @@ def test_order_follows_the_edges_when_the_building_order_does_not():
     g.input("w")  # any change through the builder drops the cached order
     order = g.topological_order()
     assert order.index("c") < order.index("x") < order.index("b") < order.index("a")
+
+
+@given(st.data())
+def test_order_and_values_stay_right_under_any_building_and_rewiring(data):
+    g = gf.Graph()
+    names = [g.input("x").name]
+    gates = []
+    for _ in range(data.draw(st.integers(1, 15), label="steps")):
+        if not gates or data.draw(st.booleans(), label="add a gate"):
+            a, b = data.draw(st.sampled_from(names)), data.draw(st.sampled_from(names))
+            gates.append(g.gate("add", a, b).name)
+            names.append(gates[-1])
+        else:
+            target, slot = data.draw(st.sampled_from(gates)), data.draw(st.integers(0, 1))
+            try:
+                g.replace_input(target, slot, data.draw(st.sampled_from(names)))
+            except gf.CycleError:
+                pass  # refused, the graph unchanged
+    position = {name: i for i, name in enumerate(g.topological_order())}
+    assert all(position[u] < position[v] for u, v in g.nx.edges)
+
+    def value(name):  # the graph evaluated by recursion, straight from the node attributes
+        inputs = g.nx.nodes[name].get("inputs")
+        return 1.0 if inputs is None else value(inputs[0]) + value(inputs[1])
+
+    run = g.forward({"x": 1.0})
+    assert all(run[name] == value(name) for name in names)
 
 
 def test_run_keeps_the_values_it_used():
