@@ -186,21 +186,24 @@ class Graph:
                 f"gate {gate.name!r} ({type(gate).__name__}) takes {gate.arity} input(s) but "
                 f"was given {len(inputs)}{f' for node {name!r}' if name else ''}."
             )
-        sources = [
-            x.name if type(x) is Node and x.graph is self else self._operand(x, gate, name)
-            for x in inputs
-        ]
-        node_name = self._new_name(name, prefix=gate.name)
+        operands = []  # node names, and numbers/arrays to become constants (loops, not
+        for x in inputs:  # comprehensions, on this hot path: a million gates is normal)
+            operands.append(x.name if type(x) is Node and x.graph is self else self._operand(x, gate, name))
+        node_name = self._new_name(name, gate.name)
         # Everything is checked: from here on the graph changes.
-        sources = tuple([s if type(s) is str else self._number_node(s) for s in sources])
-        add_edge = self.nx.add_edge
-        self.nx.add_node(node_name, kind="gate", gate=gate, inputs=sources)
+        names = []
+        for operand in operands:
+            names.append(operand if type(operand) is str else self._number_node(operand))
+        sources = tuple(names)
+        dag = self.nx
+        dag.add_node(node_name, kind="gate", gate=gate, inputs=sources)
         if len(sources) == 1 or len(sources) == len(set(sources)):  # each input feeds one slot
-            for slot, source in enumerate(sources):
-                add_edge(source, node_name, slots=_SLOTS[slot] if slot < len(_SLOTS) else (slot,))
+            slots = _SLOTS if len(sources) <= len(_SLOTS) else [(slot,) for slot in range(len(sources))]
+            for source, slot in zip(sources, slots):
+                dag.add_edge(source, node_name, slots=slot)
         else:
             for source in dict.fromkeys(sources):
-                add_edge(source, node_name, slots=tuple([slot for slot, s in enumerate(sources) if s == source]))
+                dag.add_edge(source, node_name, slots=tuple([slot for slot, s in enumerate(sources) if s == source]))
         self._changed()
         node = self._handles[node_name] = Node(self, node_name)  # a new node has no handle yet
         return node
