@@ -2,6 +2,7 @@
 
 import bench_chain
 import bench_grad
+import bench_import
 import bench_mlp
 import bench_neuron
 
@@ -10,3 +11,4 @@ if __name__ == "__main__":
     bench_mlp.main()
     bench_chain.main()
     bench_grad.main()
+    bench_import.main()
