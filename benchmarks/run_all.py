@@ -3,6 +3,7 @@
 import bench_chain
 import bench_compile
 import bench_grad
+import bench_import
 import bench_mlp
 import bench_neuron
 
@@ -12,3 +13,4 @@ if __name__ == "__main__":
     bench_chain.main()
     bench_compile.main()
     bench_grad.main()
+    bench_import.main()

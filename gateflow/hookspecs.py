@@ -45,7 +45,8 @@ def register_exporters(register):
 def register_commands(register):
     """Register CLI sub-commands: call ``register(name, configure, run, help=..., description=...)``.
 
-    ``configure(parser)`` adds arguments to an `argparse` sub-parser; ``run(args)`` carries
+    ``configure(parser)`` adds arguments to an `argparse` sub-parser (called only when that
+    command is used, so ``gateflow --help`` loads nothing of it); ``run(args)`` carries
     the command out and returns an exit code (or None for 0).
     """
 

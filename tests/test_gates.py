@@ -155,6 +155,23 @@ def test_sigmoid_is_stable_for_huge_inputs():
     np.testing.assert_array_equal(grads[x], [0.0, 0.25, 0.0])
 
 
+def test_sigmoid_matches_scipy_expit_to_the_last_bits():
+    from scipy.special import expit
+
+    from gateflow.gates.elementwise import stable_sigmoid
+
+    x = np.concatenate([np.linspace(-745, 745, 20_001), [-np.inf, np.inf, -0.0]])
+    with np.errstate(all="raise"):
+        sigma = stable_sigmoid(x)
+    tiny = np.finfo(float).tiny  # below it expit flushes subnormal results to 0
+    np.testing.assert_allclose(sigma, expit(x), rtol=4 * np.finfo(float).eps, atol=tiny)
+    for scalar in (-800.0, -37.5, -1e-9, 0.0, 2.5, 800.0):
+        value = stable_sigmoid(np.float64(scalar))
+        assert type(value) is np.float64 and value == pytest.approx(expit(scalar), rel=1e-15)
+    assert np.isnan(stable_sigmoid(np.float64("nan"))) and np.isnan(stable_sigmoid(np.array([np.nan]))).all()
+    assert stable_sigmoid(np.array([-3.0, 3.0], dtype=np.float32)).dtype == np.float32
+
+
 def test_gate_params_describe_the_gate():
     assert gf.SumGate(axis=[0, 1]).params() == {"axis": (0, 1), "keepdims": False}
     assert gf.SumGate(axis=1) == gf.SumGate(axis=1) != gf.SumGate(axis=0)

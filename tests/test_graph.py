@@ -153,6 +153,25 @@ def test_replace_input_refuses_a_cycle_naming_it():
     assert snapshot(g) == before
 
 
+def test_a_gate_of_many_inputs_records_each_slot():
+    class Total(gf.Gate):
+        """f(x₀, ..., x₉) = Σ xᵢ. Backward: each input's gradient is grad."""
+
+        name, arity = "total", 10
+
+        def forward(self, *xs):
+            return sum(xs)
+
+        def backward(self, grad, out, *xs):
+            return (grad,) * len(xs)
+
+    g = gf.Graph()
+    xs = [g.input(f"x{i}") for i in range(10)]
+    f = g.gate(Total(), *xs, name="f")
+    assert [g.nx.edges[x.name, "f"]["slots"] for x in xs] == [(i,) for i in range(10)]
+    assert g.forward({x.name: float(i) for i, x in enumerate(xs)})[f] == 45.0
+
+
 def test_replace_input_rewires_edges_and_results():
     g = gf.Graph()
     x, y = g.input("x"), g.input("y")

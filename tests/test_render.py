@@ -243,7 +243,6 @@ def test_collapsing_keeps_each_gate_s_parameters_beside_it():
     v = g.input("x")
     for i in range(100):
         v = gf.tanh(v * g.param(f"w{i}", 0.5))
-    assert not any(g[n].kind == "param" for n in g.topological_order()[-30:])  # all come first
     source = gf.to_dot(g, max_nodes=30).source
     assert "... 271 more nodes" in source
     # the box feeds only the far end of what is drawn, not one gate per parameter

@@ -3,6 +3,8 @@ caching, deep graphs, and errors that name the node, the gate and the shapes."""
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import gateflow as gf
 
@@ -100,6 +102,54 @@ def test_plan_is_cached_until_the_graph_changes():
     assert g.plan([f]) is plan and g.plan("f") is plan
     g.input("w")
     assert g.plan([f]) is not plan
+
+
+def test_outputs_that_need_every_node_share_the_full_plan():
+    g, x, y, z, q, f = circuit()
+    assert g.plan([f]) is g.plan() and g.plan([q]) is not g.plan()
+    assert g.plan([q]).names == ["x", "y", "q"]
+
+
+def test_order_follows_the_edges_when_the_building_order_does_not():
+    g = gf.Graph()
+    x = g.input("x")
+    a = g.gate("neg", x, name="a")
+    b = g.gate("exp", x, name="b")  # added after a
+    assert g.topological_order() == ["x", "a", "b"]  # the building order, already topological
+    g.replace_input(a, 0, b)  # a now reads b: the building order runs against the edge b -> a
+    assert g.topological_order() == ["x", "b", "a"]
+    assert g.forward({"x": 0.0})[a] == -1.0
+    g.nx.add_edge("c", "x")  # a node appended behind the builder's back, feeding x
+    g.input("w")  # any change through the builder drops the cached order
+    order = g.topological_order()
+    assert order.index("c") < order.index("x") < order.index("b") < order.index("a")
+
+
+@given(st.data())
+def test_order_and_values_stay_right_under_any_building_and_rewiring(data):
+    g = gf.Graph()
+    names = [g.input("x").name]
+    gates = []
+    for _ in range(data.draw(st.integers(1, 15), label="steps")):
+        if not gates or data.draw(st.booleans(), label="add a gate"):
+            a, b = data.draw(st.sampled_from(names)), data.draw(st.sampled_from(names))
+            gates.append(g.gate("add", a, b).name)
+            names.append(gates[-1])
+        else:
+            target, slot = data.draw(st.sampled_from(gates)), data.draw(st.integers(0, 1))
+            try:
+                g.replace_input(target, slot, data.draw(st.sampled_from(names)))
+            except gf.CycleError:
+                pass  # refused, the graph unchanged
+    position = {name: i for i, name in enumerate(g.topological_order())}
+    assert all(position[u] < position[v] for u, v in g.nx.edges)
+
+    def value(name):  # the graph evaluated by recursion, straight from the node attributes
+        inputs = g.nx.nodes[name].get("inputs")
+        return 1.0 if inputs is None else value(inputs[0]) + value(inputs[1])
+
+    run = g.forward({"x": 1.0})
+    assert all(run[name] == value(name) for name in names)
 
 
 def test_run_keeps_the_values_it_used():

@@ -13,13 +13,39 @@ from gateflow.errors import GateflowError
 from gateflow.registry import registry
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A sub-command's parser that runs the command's `configure` (adding its options) only
+    when it is used: `gateflow --help` then loads nothing a command needs to run."""
+
+    def __init__(self, *args: Any, configure: Callable[[Any], None] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._configure = configure
+
+    def _configured(self) -> None:
+        configure, self._configure = self._configure, None
+        if configure is not None:
+            configure(self)
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._configured()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self._configured()
+        return super().format_help()
+
+    def format_usage(self) -> str:
+        self._configured()
+        return super().format_usage()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gateflow",
         description="Backpropagation made visible: build, run, check and draw graphs of gates.",
     )
     parser.add_argument("--version", action="version", version=f"gateflow {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
 
     def register(
         name: str,
@@ -28,8 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         help: str = "",
         description: str | None = None,
     ) -> None:
-        sub = commands.add_parser(name, help=help, description=description or help)
-        configure(sub)
+        sub = commands.add_parser(name, help=help, description=description or help, configure=configure)
         sub.set_defaults(handler=run)
 
     registry().manager.hook.register_commands(register=register)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from itertools import islice
+from operator import itemgetter
 from typing import Any, Iterable, Iterator, Sequence
 
 import networkx as nx
@@ -28,6 +29,7 @@ from gateflow.errors import (
 )
 from gateflow.gates.base import Gate
 from gateflow import registry as plugin_registry
+from gateflow.engine.display import svg
 from gateflow.engine.run import Run
 from gateflow.engine.scheduler import Plan, paused_gc
 from gateflow.engine.values import UnknownShapeError, as_value, stored_value
@@ -38,6 +40,7 @@ KINDS = ("input", "param", "const", "gate")
 _ADD, _SUB, _MUL, _DIV = G.AddGate(), G.SubtractGate(), G.MultiplyGate(), G.DivideGate()
 _MATMUL, _NEG, _RECIPROCAL, _POW = G.MatMulGate(), G.NegateGate(), G.ReciprocalGate(), G.PowGate()
 _PLAN_CACHE_SIZE = 64
+_SLOTS = tuple((slot,) for slot in range(8))  # the edges' usual `slots` values, shared
 
 
 class Operators:
@@ -144,7 +147,7 @@ class Graph:
         self._counters: dict[str, int] = {}
         self._numbers: dict[str, str] = {}  # number (as float.hex) -> its shared constant node
         self._auto_prefix = ""  # put before generated names (gf.grad sets "grad/f/")
-        self._order: list[str] | None = None
+        self._order: tuple[list[str], dict[str, int], bool] | None = None  # see _ordered
         self._plans: dict[Any, Plan] = {}
         self._plans_generation = plugin_registry.generation
         self._steps: dict[Any, Any] = {}  # compiled steps by (outputs + wrt names, outputs count)
@@ -177,7 +180,7 @@ class Graph:
         key = float(value).hex()
         name = self._numbers.get(key)
         if name is None:
-            name = self._numbers[key] = self._add_const(value)
+            name = self._numbers[key] = self._add_const(np.float64(value))
         return name
 
     def _add_const(self, stored: Any, name: str | None = None) -> str:
@@ -204,23 +207,27 @@ class Graph:
                 f"gate {gate.name!r} ({type(gate).__name__}) takes {gate.arity} input(s) but "
                 f"was given {len(inputs)}{f' for node {name!r}' if name else ''}."
             )
-        sources = [
-            x.name if type(x) is Node and x.graph is self else self._operand(x, gate, name)
-            for x in inputs
-        ]
-        node_name = self._new_name(name, prefix=gate.name)
+        operands = []  # node names, and numbers/arrays to become constants (loops, not
+        for x in inputs:  # comprehensions, on this hot path: a million gates is normal)
+            operands.append(x.name if type(x) is Node and x.graph is self else self._operand(x, gate, name))
+        node_name = self._new_name(name, gate.name)
         # Everything is checked: from here on the graph changes.
-        sources = tuple([s if type(s) is str else self._number_node(s) for s in sources])
-        self.nx.add_node(node_name, kind="gate", gate=gate, inputs=sources)
-        if len(sources) == len(set(sources)):  # the usual case: each input feeds one slot
-            for slot, source in enumerate(sources):
-                self.nx.add_edge(source, node_name, slots=(slot,))
+        names = []
+        for operand in operands:
+            names.append(operand if type(operand) is str else self._number_node(operand))
+        sources = tuple(names)
+        dag = self.nx
+        dag.add_node(node_name, kind="gate", gate=gate, inputs=sources)
+        if len(sources) == 1 or len(sources) == len(set(sources)):  # each input feeds one slot
+            slots = _SLOTS if len(sources) <= len(_SLOTS) else [(slot,) for slot in range(len(sources))]
+            for source, slot in zip(sources, slots):
+                dag.add_edge(source, node_name, slots=slot)
         else:
             for source in dict.fromkeys(sources):
-                slots = tuple([slot for slot, s in enumerate(sources) if s == source])
-                self.nx.add_edge(source, node_name, slots=slots)
+                dag.add_edge(source, node_name, slots=tuple([slot for slot, s in enumerate(sources) if s == source]))
         self._changed()
-        return self._handle(node_name)
+        node = self._handles[node_name] = Node(self, node_name)  # a new node has no handle yet
+        return node
 
     def replace_input(self, node: Node | str, slot: int, new_input: Node | str) -> None:
         """Rewire argument `slot` of gate `node` to `new_input`, refusing a cycle."""
@@ -283,7 +290,14 @@ class Graph:
             return x.name
         if isinstance(x, str):
             return self[x].name
-        return self._convert(x, f"an input of {_where(gate, node_name)}")
+        if type(x) is float:
+            return x  # made a constant (or found among them) once the whole call is checked
+        try:
+            return stored_value(x)
+        except (TypeError, ValueError) as exc:
+            raise GraphError(
+                f"an input of {_where(gate, node_name)} must be a number or an array of numbers, not {x!r}."
+            ) from exc
 
     @staticmethod
     def _convert(value: Any, what: str) -> Any:
@@ -369,8 +383,10 @@ class Graph:
     def _changed(self) -> None:
         self.version += 1
         self._order = None
-        self._plans.clear()
-        self._steps.clear()
+        if self._plans:
+            self._plans.clear()
+        if self._steps:
+            self._steps.clear()
 
     # -- looking at it ----------------------------------------------------------------------
 
@@ -394,6 +410,13 @@ class Graph:
 
     def __len__(self) -> int:
         return len(self.nx)
+
+    def __repr__(self) -> str:
+        return f"<Graph of {len(self.nx)} nodes>"
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a graph as its drawing (see `gateflow.engine.display`)."""
+        return svg(self)
 
     def __iter__(self) -> Iterator[Node]:
         return map(self._handle, self.nx)
@@ -450,18 +473,39 @@ class Graph:
     # -- running ----------------------------------------------------------------------------
 
     def topological_order(self) -> list[str]:
-        """Node names in dependency order (networkx's sort, cached until the graph changes)."""
+        """Node names in dependency order, cached until the graph changes.
+
+        That is the order the nodes were added in whenever every edge of ``graph.nx`` runs
+        forward in it, as in any graph that was only built up (checking costs a fraction of
+        a sort); otherwise (after `replace_input`, or edges added to ``graph.nx`` directly)
+        networkx's topological sort.
+        """
+        return self._ordered()[0]
+
+    def _ordered(self) -> tuple[list[str], dict[str, int], bool]:
+        """The topological order, each name's position in it, and whether it is the
+        building order (cached)."""
         if self._order is None:
-            try:
-                self._order = list(nx.topological_sort(self.nx))
-            except nx.NetworkXUnfeasible:
-                cycle = [u for u, _ in nx.find_cycle(self.nx)]
-                raise CycleError(
-                    f"the graph has a cycle: {' -> '.join(cycle + cycle[:1])}. Remove one of "
-                    "its edges: gateflow runs acyclic graphs only.",
-                    cycle,
-                ) from None
+            order = list(self.nx)
+            position = dict(zip(order, range(len(order))))
+            built = _runs_forward(self.nx, position)
+            if not built:
+                order = self._sorted()
+                position = dict(zip(order, range(len(order))))
+            self._order = (order, position, built)
         return self._order
+
+    def _sorted(self) -> list[str]:
+        """networkx's topological sort, or a `CycleError` naming a cycle."""
+        try:
+            return list(nx.topological_sort(self.nx))
+        except nx.NetworkXUnfeasible:
+            cycle = [u for u, _ in nx.find_cycle(self.nx)]
+            raise CycleError(
+                f"the graph has a cycle: {' -> '.join(cycle + cycle[:1])}. Remove one of "
+                "its edges: gateflow runs acyclic graphs only.",
+                cycle,
+            ) from None
 
     def plan(self, outputs: Iterable[Node | str] | Node | str | None = None) -> Plan:
         """The compiled plan computing `outputs` (default: every node), cached per version."""
@@ -476,23 +520,28 @@ class Graph:
             key = tuple([self[o].name for o in outputs])
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._compile(key)
+            if len(self._plans) >= _PLAN_CACHE_SIZE:
+                self._plans.clear()
+            with paused_gc(len(self.nx)):
+                plan = self._plans[key] = self._compile(key)
         return plan
 
     def _compile(self, names: tuple[str, ...] | None) -> Plan:
-        order = self.topological_order()
-        attrs = dict(self.nx.nodes(data=True))
-        if names is not None:
-            needed = set(names)
-            for name in reversed(order):
-                if name in needed:
-                    needed.update(attrs[name].get("inputs", ()))
-            order = [name for name in order if name in needed]
-        if len(self._plans) >= _PLAN_CACHE_SIZE:
-            self._plans.clear()
-        plan = Plan(order, attrs, plugin_registry.registry().observers())
-        self._plans[names] = plan
-        return plan
+        """The plan of every node, or of those `names` need: the full plan again when they
+        need every node, else one compiled from the needed part of the order."""
+        full = self._plans.get(None)
+        if full is None:
+            order, position, built = self._ordered()
+            nodes = self.nx.nodes
+            attrs = map(itemgetter(1), nodes(data=True)) if built else map(nodes.__getitem__, order)
+            full = self._plans[None] = Plan(order, attrs, plugin_registry.registry().observers(), position)
+        if names is None:
+            return full
+        needed = full.needed([full.slot[name] for name in names])
+        if all(needed):
+            return full
+        order = [name for name, need in zip(full.names, needed) if need]
+        return Plan(order, map(self.nx.nodes.__getitem__, order), full.observers)
 
     def forward(self, feeds: dict[Any, Any] | None = None, outputs: Any = None) -> Run:
         """Run the graph: every node `outputs` needs (default: all), in topological order.
@@ -575,6 +624,16 @@ class Graph:
         first = kind == "input" and values[slot] is None
         values[slot] = self._feed_value(name, value)
         return int(first)
+
+
+def _runs_forward(dag: nx.DiGraph, position: dict[str, int]) -> bool:
+    """Whether every edge of `dag` goes from an earlier to a later position (`position`
+    numbering the nodes in the order `dag` iterates them)."""
+    for u_position, (_, successors) in enumerate(dag.adjacency()):
+        for v in successors:
+            if position[v] <= u_position:
+                return False
+    return True
 
 
 def _where(gate: Gate, node_name: str | None) -> str:

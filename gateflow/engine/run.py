@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 import numpy as np
 
 from gateflow.errors import ShapeError, UnknownNodeError
+from gateflow.engine.display import svg
 from gateflow.engine.scheduler import paused_gc
 from gateflow.engine.values import as_value
 
@@ -103,6 +104,10 @@ class Run:
     def __repr__(self) -> str:
         return f"<Run of {len(self.plan)} nodes>"
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a run as its graph with the values on the wires."""
+        return svg(self.graph, run=self)
+
 
 class Gradients:
     """d output / d node for the nodes a backward reached: ``grads[node]`` or ``grads["name"]``.
@@ -146,3 +151,7 @@ class Gradients:
 
     def __repr__(self) -> str:
         return f"<Gradients of {self.output!r}>"
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows gradients as the graph with values and gradients on the wires."""
+        return svg(self.run.graph, run=self.run, grads=self)

@@ -15,7 +15,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache, partial
 from operator import itemgetter
-from typing import Any
+from typing import Any, Iterable
 
 GateStep = tuple  # (out slot, gate, input slots): one gate application
 
@@ -66,40 +66,64 @@ class BackwardPlan:
 class Plan:
     """Slots, leaves and gate steps for computing a set of outputs.
 
-    `order` is a topological order of node names; `nodes` maps a name to its attributes
-    (``kind``: input/param/const/gate, ``gate``, ``inputs``, ``value``). `observers` is
-    (forward, backward): each None, for the plain loops, or a (start, end) pair of hook
-    callers (either may be None), for the observed ones.
+    `order` is a topological order of node names and `attrs` their attribute dicts, in
+    that order (``kind``: input/param/const/gate, ``gate``, ``inputs``, ``value``).
+    `observers` is (forward, backward): each None, for the plain loops, or a (start, end)
+    pair of hook callers (either may be None), for the observed ones. `slot`, if given,
+    maps each name to its position in `order` (the graph keeps one with its order).
     """
 
-    def __init__(self, order: list[str], nodes: dict[str, dict], observers: tuple[Any, Any] = (None, None)):
+    def __init__(
+        self,
+        order: list[str],
+        attrs: Iterable[dict[str, Any]],
+        observers: tuple[Any, Any] = (None, None),
+        slot: dict[str, int] | None = None,
+    ):
         self.names = order
-        self.slot = slot = dict(zip(order, range(len(order))))
+        self.slot = slot_map = dict(zip(order, range(len(order)))) if slot is None else slot
         self.gates: list[Gate | None] = [None] * len(order)
         self.template: list[Any] = [None] * len(order)  # constants pre-filled
         self.inputs: dict[str, int] = {}
         self.params: list[tuple[int, str]] = []
         self.steps: list[GateStep] = []
-        gates, append, slot_of = self.gates, self.steps.append, slot.__getitem__
-        for i, name in enumerate(order):
-            attrs = nodes[name]
-            gate = attrs.get("gate")
+        forward_steps: list[tuple[Any, ...]] = []
+        gates, slot_of = self.gates, slot_map.__getitem__
+        step, forward_step = self.steps.append, forward_steps.append
+        forwards: dict[int, Any] = {}  # one bound `forward` per gate object, shared by its steps
+        for i, (name, node) in enumerate(zip(order, attrs)):
+            gate = node.get("gate")
             if gate is not None:
                 gates[i] = gate
-                append((i, gate, tuple(map(slot_of, attrs["inputs"]))))
+                ins = tuple(map(slot_of, node["inputs"]))
+                step((i, gate, ins))
+                forward = forwards.get(id(gate))
+                if forward is None:
+                    forward = forwards[id(gate)] = gate.forward
+                forward_step((i, forward, itemgetter(*ins), len(ins) == 1))
                 continue
-            kind = attrs["kind"]
+            kind = node["kind"]
             if kind == "input":
                 self.inputs[name] = i
             elif kind == "param":
                 self.params.append((i, name))
             else:
-                self.template[i] = computing_value(attrs["value"])
-        self.forward_steps = tuple([
-            (out, gate.forward, itemgetter(*ins), len(ins) == 1) for out, gate, ins in self.steps
-        ])
+                self.template[i] = computing_value(node["value"])
+        self.forward_steps = tuple(forward_steps)
+        self.observers = observers
         self.observe_forward, self.observe_backward = observers
         self._backward_plans: dict[tuple[int, frozenset[int] | None], BackwardPlan] = {}
+
+    def needed(self, outputs: list[int]) -> list[bool]:
+        """For each slot, whether computing the `outputs` slots needs it."""
+        needed = [False] * len(self.names)
+        for i in outputs:
+            needed[i] = True
+        for out, _, ins in reversed(self.steps):
+            if needed[out]:
+                for j in ins:
+                    needed[j] = True
+        return needed
 
     def __len__(self) -> int:
         return len(self.names)

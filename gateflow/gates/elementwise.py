@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from scipy.special import expit
 
 from gateflow.gates.base import Gate
+
+
+def stable_sigmoid(x):
+    """σ(x) = 1 / (1 + e⁻ˣ) without overflow: with e = e^-|x| ≤ 1, σ(x) = 1 / (1 + e) for
+    x ≥ 0 and e / (1 + e) below, so σ(±1000) is exactly 1 or 0 and the tails keep their
+    relative precision. A float64 scalar takes the (faster) math route."""
+    if type(x) is np.float64:
+        e = math.exp(-abs(x))
+        return np.float64((1.0 if x >= 0 else e) / (1.0 + e))
+    with np.errstate(under="ignore"):  # e^-|x| rounds to 0 beyond |x| ≈ 745, as it should
+        e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 class ExpGate(Gate):
@@ -56,13 +69,13 @@ class TanhGate(Gate):
 class SigmoidGate(Gate):
     """f(x) = σ(x) = 1 / (1 + e⁻ˣ). Backward: df/dx = σ(x)(1 - σ(x)) = f(1 - f).
 
-    Computed with scipy's `expit`, which never overflows (σ(±1000) is exactly 1 or 0).
+    Computed by `stable_sigmoid`, which never overflows (σ(±1000) is exactly 1 or 0).
     """
 
     name, arity, symbol = "sigmoid", 1, "σ"
 
     def forward(self, x):
-        return expit(x)
+        return stable_sigmoid(x)
 
     def backward(self, grad, out, x):
         return (grad * out * (1.0 - out),)

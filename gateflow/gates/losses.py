@@ -14,12 +14,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 from gateflow.errors import DataError
 from gateflow.gates.base import Gate
 from gateflow.gates.masks import ZeroGradientGate
 from gateflow.gates.tensor import SoftmaxGate
+from gateflow.gates.elementwise import stable_sigmoid
 
 
 def _checked_labels(gate: str, scores, labels):
@@ -216,7 +216,7 @@ class BinaryCrossEntropyGate(Gate):
         return np.mean(losses)
 
     def backward(self, grad, out, logits, targets):
-        diff = expit(logits) - targets  # of the broadcast shape, which both gradients take
+        diff = stable_sigmoid(logits) - targets  # of the broadcast shape, which both gradients take
         scale = grad / max(math.prod(_shape(diff)), 1)
         return diff * scale, np.zeros_like(diff) - logits * scale
 

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 import numpy as np
-from tqdm import tqdm
 
 from gateflow.checks import positive_int, positive_number
 from gateflow.errors import ConfigError, DataError, GateflowError, TrainingError
@@ -211,26 +210,6 @@ class _EarlyStopping:
         return self.waited >= self.patience
 
 
-def _epoch(
-    arrays: dict[str, Any], spans: list[tuple[int, int]] | None, batch_size: int, rng: Any
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """One epoch's batches, as (rows, feeds), in an order shuffled by `rng` (None: in order).
-
-    numpy data: rows shuffled, `batch_size` at a time. dask data: the `spans` of whole row
-    blocks, their order shuffled; each batch is a lazy slice, nothing is materialised.
-    """
-    if spans is None:
-        rows = len(next(iter(arrays.values())))
-        order = np.arange(rows) if rng is None else rng.permutation(rows)
-        for begin in range(0, rows, batch_size):
-            index = order[begin:begin + batch_size]
-            yield f"{begin}:{begin + len(index)} of the shuffled order", {name: a[index] for name, a in arrays.items()}
-        return
-    for i in range(len(spans)) if rng is None else rng.permutation(len(spans)):
-        start, stop = spans[i]
-        yield f"{start}:{stop}", {name: a[start:stop] for name, a in arrays.items()}
-
-
 def fit(
     loss: Node,
     data: Data,
@@ -277,21 +256,10 @@ def fit(
     graph = loss.graph
     epochs = positive_int(epochs, "epochs")
     batch_size = positive_int(batch_size, "batch_size")
-    stopper = None
-    if patience is not None:
-        if validation is None:
-            raise ConfigError("early stopping (patience) watches the validation loss: pass validation=...")
-        stopper = _EarlyStopping(
-            positive_int(patience, "patience"), positive_number(min_delta, "min_delta", allow_zero=True)
-        )
+    stopper = _early_stopping(patience, min_delta, validation)
     arrays = _arrays(graph, data, "training data")
     val_arrays = None if validation is None else _arrays(graph, validation, "validation data")
-    outputs = [loss]
-    if accuracy is not None:
-        scores, labels = graph[accuracy[0]], graph[accuracy[1]].name
-        if labels not in arrays:
-            raise ConfigError(f"accuracy=(scores, labels) needs the labels {labels!r} among the data's inputs.")
-        outputs.append(scores)
+    epoch = _Epoch(graph, loss, arrays, batch_size, accuracy)
     val_loss = loss if validation_loss is None else graph[validation_loss]
     optimizer = optimizer if optimizer is not None else Adam(graph)
     if optimizer.graph is not graph:
@@ -299,52 +267,109 @@ def fit(
 
     start_params = {p.name: graph.value(p) for p in graph.parameters()}  # values are immutable
     start_state = optimizer.checkpoint()
-    wrt, loss_name = optimizer.names, loss.name
-    rows = len(next(iter(arrays.values())))
-    spans = _row_spans(arrays, batch_size)
-    batches = -(-rows // batch_size) if spans is None else len(spans)
     rng = np.random.default_rng(seed)
     history = History()
     began = time.perf_counter()
-    bar = tqdm(total=epochs * batches, unit="batch", disable=not _show_progress(progress), file=sys.stderr)
-    try:
-        for epoch in range(1, epochs + 1):
-            bar.set_description(f"epoch {epoch}/{epochs}")
-            total_loss, correct = 0.0, 0
-            for where, feeds in _epoch(arrays, spans, batch_size, rng if shuffle else None):
-                run = graph.forward(feeds, outputs=outputs)
-                grads = run.backward(loss_name, wrt=wrt)
-                wanted = [run[loss_name], *[grads[name] for name in wrt]]
-                if accuracy is not None:
-                    wanted.append(_correct(run[scores], feeds[labels]))
-                values = _compute(wanted, where)
-                optimizer.step(dict(zip(wrt, values[1:len(wrt) + 1])))
-                batch_rows = len(next(iter(feeds.values())))
-                total_loss += float(values[0]) * batch_rows
-                if accuracy is not None:
-                    correct += int(values[-1])
-                bar.update(1)
-            metrics = {"loss": total_loss / rows}
-            if accuracy is not None:
-                metrics["accuracy"] = correct / rows
-            if val_arrays is not None:
-                val = evaluate(val_loss, val_arrays, accuracy)
-                metrics.update({f"val_{key}": value for key, value in val.items()})
-            history.record(metrics)
-            bar.set_postfix({key.replace("accuracy", "acc"): f"{value:.4g}" for key, value in metrics.items()})
-            if stopper is not None and stopper.should_stop(epoch, metrics["val_loss"], graph, wrt):
-                history.stopped_early = epoch < epochs
-                break
-    except GateflowError:
-        for name, value in start_params.items():
-            graph.set_value(name, value)
-        optimizer.rollback(start_state)
-        raise
-    finally:
-        bar.close()
+    with _progress_bar(epochs * epoch.batches, progress) as bar:
+        try:
+            for number in range(1, epochs + 1):
+                bar.set_description(f"epoch {number}/{epochs}")
+                metrics = epoch.run(rng if shuffle else None, optimizer, bar)
+                if val_arrays is not None:
+                    val = evaluate(val_loss, val_arrays, accuracy)
+                    metrics.update({f"val_{key}": value for key, value in val.items()})
+                history.record(metrics)
+                bar.set_postfix({key.replace("accuracy", "acc"): f"{value:.4g}" for key, value in metrics.items()})
+                if stopper is not None and stopper.should_stop(number, metrics["val_loss"], graph, optimizer.names):
+                    history.stopped_early = number < epochs
+                    break
+        except GateflowError:
+            for name, value in start_params.items():
+                graph.set_value(name, value)
+            optimizer.rollback(start_state)
+            raise
     if stopper is not None:
         history.best_epoch = stopper.best_epoch
         for name, value in stopper.best_params.items():
             graph.set_value(name, value)
     history.seconds = time.perf_counter() - began
     return history
+
+
+def _early_stopping(patience: int | None, min_delta: float, validation: Data | None) -> _EarlyStopping | None:
+    """The early-stopping watcher `patience` asks for (None without one), its settings checked."""
+    if patience is None:
+        return None
+    if validation is None:
+        raise ConfigError("early stopping (patience) watches the validation loss: pass validation=...")
+    return _EarlyStopping(positive_int(patience, "patience"), positive_number(min_delta, "min_delta", allow_zero=True))
+
+
+def _progress_bar(total: int, progress: bool | None) -> Any:
+    """A tqdm bar over `total` batches on stderr (disabled unless `_show_progress`)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="batch", disable=not _show_progress(progress), file=sys.stderr)
+
+
+class _Epoch:
+    """One pass over the training rows: a forward, a backward limited to the optimizer's
+    parameters and a step per batch, summing the loss (and correct predictions). With dask
+    data, one ``dask.compute`` per batch evaluates the loss, the gradients and the count."""
+
+    def __init__(self, graph: Graph, loss: Node, arrays: dict[str, Any], batch_size: int,
+                 accuracy: tuple[Any, Any] | None):
+        self.graph, self.loss, self.arrays, self.batch_size = graph, loss.name, arrays, batch_size
+        self.rows = len(next(iter(arrays.values())))
+        self.spans = _row_spans(arrays, batch_size)
+        self.batches = -(-self.rows // batch_size) if self.spans is None else len(self.spans)
+        self.outputs = [loss]
+        self.scores = self.labels = None
+        if accuracy is not None:
+            self.scores, self.labels = graph[accuracy[0]], graph[accuracy[1]].name
+            if self.labels not in arrays:
+                raise ConfigError(
+                    f"accuracy=(scores, labels) needs the labels {self.labels!r} among the data's inputs."
+                )
+            self.outputs.append(self.scores)
+
+    def run(self, rng: Any, optimizer: Optimizer, bar: Any) -> dict[str, float]:
+        """Train on the batches in the order `rng` shuffles (None: in order); the epoch's
+        loss (and accuracy)."""
+        total_loss, correct, wrt = 0.0, 0, optimizer.names
+        for where, feeds in _batches(self.arrays, self.spans, self.batch_size, rng):
+            run = self.graph.forward(feeds, outputs=self.outputs)
+            grads = run.backward(self.loss, wrt=wrt)
+            wanted = [run[self.loss], *[grads[name] for name in wrt]]
+            if self.scores is not None:
+                wanted.append(_correct(run[self.scores], feeds[self.labels]))
+            values = _compute(wanted, where)
+            optimizer.step(dict(zip(wrt, values[1:len(wrt) + 1])))
+            total_loss += float(values[0]) * len(next(iter(feeds.values())))
+            if self.scores is not None:
+                correct += int(values[-1])
+            bar.update(1)
+        metrics = {"loss": total_loss / self.rows}
+        if self.scores is not None:
+            metrics["accuracy"] = correct / self.rows
+        return metrics
+
+
+def _batches(
+    arrays: dict[str, Any], spans: list[tuple[int, int]] | None, batch_size: int, rng: Any
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """One epoch's batches, as (rows, feeds), in an order shuffled by `rng` (None: in order).
+
+    numpy data: rows shuffled, `batch_size` at a time. dask data: the `spans` of whole row
+    blocks, their order shuffled; each batch is a lazy slice, nothing is materialised.
+    """
+    if spans is None:
+        rows = len(next(iter(arrays.values())))
+        order = np.arange(rows) if rng is None else rng.permutation(rows)
+        for begin in range(0, rows, batch_size):
+            index = order[begin:begin + batch_size]
+            yield f"{begin}:{begin + len(index)} of the shuffled order", {name: a[index] for name, a in arrays.items()}
+        return
+    for i in range(len(spans)) if rng is None else rng.permutation(len(spans)):
+        start, stop = spans[i]
+        yield f"{start}:{stop}", {name: a[start:stop] for name, a in arrays.items()}

@@ -13,7 +13,7 @@ import numpy as np
 
 from gateflow.errors import ConfigError
 
-Initializer = Callable[[np.random.Generator, int, int], np.ndarray]
+Initializer = Callable[["np.random.Generator", int, int], np.ndarray]
 
 
 def xavier_uniform(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
