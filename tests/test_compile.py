@@ -471,3 +471,46 @@ def test_dask_feeds_stay_lazy_through_a_compiled_step():
     expected_values, expected_grads = interpreted(g, {"x": X}, [loss], [w])
     np.testing.assert_allclose(grads[w].compute(), expected_grads[0], rtol=1e-12)
     np.testing.assert_allclose(values[loss].compute(), expected_values[0], rtol=1e-12)
+
+
+# -- what uses it: gf.fit and gateflow train -------------------------------------------------
+
+
+def classifier(seed=0):
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((50, 4)), rng.integers(0, 3, 50).astype(float)
+    g = gf.Graph()
+    x, labels = g.input("x"), g.input("y")
+    net = gf.mlp(x, [4, 8, 3], activation="tanh", seed=seed)
+    loss = gf.softmax_cross_entropy(net.output, labels) + gf.l2(*net.weights, lam=1e-3)
+    return g, x, labels, net, loss, X, y
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_fit_compiles_its_step_and_trains_as_the_interpreter_does(optimizer):
+    results = []
+    for compiled in (True, False):
+        g, x, labels, net, loss, X, y = classifier()
+        opt = gf.make_optimizer(optimizer, g, 0.05)
+        history = gf.fit(loss, {x: X[:40], labels: y[:40]}, optimizer=opt, epochs=4, batch_size=16,  # 16, 16, 8
+                         validation={x: X[40:], labels: y[40:]}, accuracy=(net.output, labels),
+                         progress=False, compile=compiled)
+        results.append((history, {p.name: g.value(p) for p in g.parameters()}, g.compile([loss, net.output], wrt=opt.names)))
+    (compiled, params, step), (interpreted, reference, _) = results
+    assert compiled.metrics.keys() == interpreted.metrics.keys()
+    for key in compiled.metrics:
+        np.testing.assert_allclose(compiled[key], interpreted[key], rtol=1e-12, atol=0)
+    for name in params:
+        np.testing.assert_allclose(params[name], reference[name], rtol=1e-12, atol=1e-15)
+    assert step.specializations == 2  # the step fit compiled: batches of 16 rows, and the last of 8
+
+
+def test_gateflow_train_compiles_unless_told_not_to():
+    from gateflow.training import digits
+
+    pytest.importorskip("sklearn")
+    config = digits.DigitsConfig(epochs=2, patience=None)
+    compiled, interpreted = (digits.train(config, progress=False, compile=flag) for flag in (True, False))
+    for key, values in compiled.history.metrics.items():
+        np.testing.assert_allclose(values, interpreted.history.metrics[key], rtol=1e-12)
+    assert compiled.test == pytest.approx(interpreted.test, rel=1e-12)

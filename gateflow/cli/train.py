@@ -29,6 +29,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=d.seed, help="seed of the split, the initial weights and the shuffling")
     parser.add_argument("-o", "--out", default="out", help="folder for the plot, the model and the metrics (default ./out)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (it shows only in a terminal anyway)")
+    parser.add_argument(
+        "--no-compile", action="store_true",
+        help="run each batch on the interpreter instead of a compiled step (same results, slower)",
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -39,7 +43,7 @@ def _run(args: argparse.Namespace) -> int:
         lr=args.lr, lam=args.l2, epochs=args.epochs, batch_size=args.batch_size,
         patience=args.patience or None, seed=args.seed,
     )
-    result = digits.train(config, progress=False if args.no_progress else None)
+    result = digits.train(config, progress=False if args.no_progress else None, compile=not args.no_compile)
     files = digits.save(result, args.out)
     history, test = result.history, result.test
     epoch = history.best_epoch or history.epochs

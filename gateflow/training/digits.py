@@ -116,8 +116,9 @@ def format_confusion(counts: np.ndarray) -> str:
     return "\n".join([header, *rows])
 
 
-def train(config: DigitsConfig = DigitsConfig(), progress: bool | None = None) -> DigitsResult:
-    """Load the data, build the classifier, fit it and measure it on the test split."""
+def train(config: DigitsConfig = DigitsConfig(), progress: bool | None = None, compile: bool = True) -> DigitsResult:  # noqa: A002
+    """Load the data, build the classifier, fit it (compiled, unless ``compile=False``) and
+    measure it on the test split."""
     data = load(config.seed, config.test_size, config.validation_size)
     nodes = build(config, features=data.splits["train"][0].shape[1])
     x, y, scores, loss = nodes["x"], nodes["y"], nodes["scores"], nodes["loss"]
@@ -126,7 +127,7 @@ def train(config: DigitsConfig = DigitsConfig(), progress: bool | None = None) -
         loss, feeds["train"], validation=feeds["validation"],
         optimizer=make_optimizer(config.optimizer, loss.graph, config.lr),
         epochs=config.epochs, batch_size=config.batch_size, patience=config.patience,
-        accuracy=(scores, y), seed=config.seed, progress=progress,
+        accuracy=(scores, y), seed=config.seed, progress=progress, compile=compile,
     )
     test = evaluate(loss, feeds["test"], accuracy=(scores, y))
     X_test, y_test = data.splits["test"]

@@ -225,6 +225,7 @@ def fit(
     seed: int = 0,
     shuffle: bool = True,
     progress: bool | None = None,
+    compile: bool = True,  # noqa: A002 - the name users know from graph.compile
 ) -> History:
     """Train the parameters of `loss`'s graph by mini-batch gradient descent.
 
@@ -237,6 +238,9 @@ def fit(
     validation loss lower than the best by more than `min_delta`, and the best epoch's
     parameters are restored. The progress bar shows by default only when stderr (where it
     is drawn) is a terminal; ``progress=False`` silences it.
+
+    Each batch's forward and backward run as one compiled step (`graph.compile`), with the
+    interpreter's results; ``compile=False`` runs them on the interpreter instead.
 
     With dask arrays as data, a batch is the fewest consecutive row blocks (chunks) of the
     largest array that hold at least `batch_size` rows, so by default each block is one
@@ -259,7 +263,7 @@ def fit(
     stopper = _early_stopping(patience, min_delta, validation)
     arrays = _arrays(graph, data, "training data")
     val_arrays = None if validation is None else _arrays(graph, validation, "validation data")
-    epoch = _Epoch(graph, loss, arrays, batch_size, accuracy)
+    epoch = _Epoch(graph, loss, arrays, batch_size, accuracy, compile)
     val_loss = loss if validation_loss is None else graph[validation_loss]
     optimizer = optimizer if optimizer is not None else Adam(graph)
     if optimizer.graph is not graph:
@@ -318,8 +322,9 @@ class _Epoch:
     data, one ``dask.compute`` per batch evaluates the loss, the gradients and the count."""
 
     def __init__(self, graph: Graph, loss: Node, arrays: dict[str, Any], batch_size: int,
-                 accuracy: tuple[Any, Any] | None):
+                 accuracy: tuple[Any, Any] | None, compiled: bool):
         self.graph, self.loss, self.arrays, self.batch_size = graph, loss.name, arrays, batch_size
+        self.compiled = compiled
         self.rows = len(next(iter(arrays.values())))
         self.spans = _row_spans(arrays, batch_size)
         self.batches = -(-self.rows // batch_size) if self.spans is None else len(self.spans)
@@ -337,12 +342,12 @@ class _Epoch:
         """Train on the batches in the order `rng` shuffles (None: in order); the epoch's
         loss (and accuracy)."""
         total_loss, correct, wrt = 0.0, 0, optimizer.names
+        step = self._step(wrt)
         for where, feeds in _batches(self.arrays, self.spans, self.batch_size, rng):
-            run = self.graph.forward(feeds, outputs=self.outputs)
-            grads = run.backward(self.loss, wrt=wrt)
-            wanted = [run[self.loss], *[grads[name] for name in wrt]]
+            values, grads = step(feeds)
+            wanted = [values[self.loss], *[grads[name] for name in wrt]]
             if self.scores is not None:
-                wanted.append(_correct(run[self.scores], feeds[self.labels]))
+                wanted.append(_correct(values[self.scores], feeds[self.labels]))
             values = _compute(wanted, where)
             optimizer.step(dict(zip(wrt, values[1:len(wrt) + 1])))
             total_loss += float(values[0]) * len(next(iter(feeds.values())))
@@ -353,6 +358,19 @@ class _Epoch:
         if self.scores is not None:
             metrics["accuracy"] = correct / self.rows
         return metrics
+
+
+    def _step(self, wrt: tuple[str, ...]) -> Any:
+        """A batch's forward and backward, ``feeds -> (values, grads)``: the compiled step
+        (the graph keeps it, so later fits reuse its code), or the interpreter."""
+        if self.compiled:
+            return self.graph.compile(self.outputs, wrt=wrt)
+
+        def interpreted(feeds: dict[str, Any]) -> tuple[Any, Any]:
+            run = self.graph.forward(feeds, outputs=self.outputs)
+            return run, run.backward(self.loss, wrt=wrt)
+
+        return interpreted
 
 
 def _batches(
