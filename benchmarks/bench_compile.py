@@ -1,4 +1,4 @@
-"""Benchmark (e): compiled steps (`graph.compile`), as ratios against references measured
+"""Benchmark (h): compiled steps (`graph.compile`), as ratios against references measured
 in the same run, BLAS on one thread for every side.
 
 - the sigmoid neuron, forward + backward called with a feed dict of fresh floats, µs per
@@ -57,7 +57,7 @@ def neuron(iterations: int) -> dict:
             python_neuron(d)
 
     ours, interp, hand = (s / iterations * 1e6 for s in interleaved_medians([compiled, interpreted, python], repeats=7))
-    print(f"(e) sigmoid neuron, forward + backward with a feed dict, {iterations:,} fresh inputs:")
+    print(f"(h) sigmoid neuron, forward + backward with a feed dict, {iterations:,} fresh inputs:")
     print(f"    compiled {ours:6.2f} µs/call, interpreter {interp:6.2f} µs, plain Python {hand:6.2f} µs:"
           f" compiled / Python = {ours / hand:.2f}, interpreter / compiled = {interp / ours:.1f}")
     return {"compiled_us": ours, "interpreter_us": interp, "python_us": hand}
@@ -88,7 +88,7 @@ def mlp(repeats: int, number: int) -> dict:
         assert np.isclose(values[loss], hand_loss) and all(np.allclose(grads[k], hand[k]) for k in hand)
         steps.append(lambda step=step, feeds=feeds: step(feeds))
     fused_s, elementary_s, hand_s = interleaved_medians(steps + [lambda: numpy_step(params, X, y)], repeats, number)
-    print(f"(e) MLP {'-'.join(map(str, SIZES))} step, tanh, batch {BATCH}, compiled, against hand-written numpy"
+    print(f"(h) MLP {'-'.join(map(str, SIZES))} step, tanh, batch {BATCH}, compiled, against hand-written numpy"
           f" ({hand_s * 1e6:.1f} µs):")
     for label, seconds in (("fused softmax cross-entropy", fused_s), ("elementary exp/sum/log loss", elementary_s)):
         print(f"    {label:28} {seconds * 1e6:7.1f} µs/step, ratio {seconds / hand_s:.2f}")
@@ -115,7 +115,7 @@ def chain(gates: int) -> dict:
     interp = time.perf_counter() - start
     assert np.isclose(values[v], run[v]) and np.isclose(grads[x], reference[x])
     how = "interpreter (past max_gates)" if notices else "generated code"
-    print(f"(e) chain of {gates:,} gates: first call (compile) {first:6.2f} s; then {how} {call * 1e3:8.1f} ms"
+    print(f"(h) chain of {gates:,} gates: first call (compile) {first:6.2f} s; then {how} {call * 1e3:8.1f} ms"
           f" per forward + backward, interpreter {interp * 1e3:8.1f} ms")
     return {"gates": gates, "compile_s": first, "call_s": call, "interpreter_s": interp, "compiled": not notices}
 
