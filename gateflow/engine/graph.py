@@ -19,6 +19,7 @@ from gateflow.errors import (
     CycleError,
     DuplicateNameError,
     FeedError,
+    GateflowError,
     GraphError,
     ShapeError,
     UnknownNodeError,
@@ -27,7 +28,7 @@ from gateflow.gates.base import Gate
 from gateflow import registry as plugin_registry
 from gateflow.engine.run import Run
 from gateflow.engine.scheduler import Plan, paused_gc
-from gateflow.engine.values import as_value, stored_value
+from gateflow.engine.values import checked_value, stored_value
 
 KINDS = ("input", "param", "const", "gate")
 
@@ -248,7 +249,9 @@ class Graph:
             raise GraphError(f"{gate!r} is not a Gate, a Gate class or a registered gate name.")
         try:
             return gate_class(**params)
-        except TypeError as exc:
+        except GateflowError:  # e.g. the gate's own GateParameterError
+            raise
+        except (TypeError, ValueError) as exc:
             raise GraphError(f"cannot build gate {gate_class.name!r} with {params}: {exc}") from exc
 
     def _operand(self, x: Any, gate: Gate, node_name: str | None) -> Any:
@@ -269,7 +272,7 @@ class Graph:
         try:
             return stored_value(value)
         except (TypeError, ValueError) as exc:
-            raise GraphError(f"{what} must be a number or an array of numbers, not {value!r}.") from exc
+            raise GraphError(f"{what} must be a number or an array of numbers, not {exc}.") from None
 
     def _new_name(self, name: str | None, prefix: str = "") -> str:
         if name is None:
@@ -459,11 +462,11 @@ class Graph:
     @staticmethod
     def _feed_value(name: str, value: Any) -> Any:
         try:
-            return as_value(value)
+            return checked_value(value)
         except (TypeError, ValueError) as exc:
             raise FeedError(
-                f"the value fed for {name!r} is not a number or an array of numbers: {value!r}."
-            ) from exc
+                f"the value fed for {name!r} must be a number or an array of numbers, not {exc}."
+            ) from None
 
     def _feed_other(self, plan: Plan, values: list[Any], key: Any, value: Any) -> int:
         """Feed a handle, a parameter, or an input the plan does not need; 1 if an input was fed."""

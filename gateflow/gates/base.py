@@ -10,7 +10,9 @@ nothing else.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
+
+from gateflow.errors import GateParameterError
 
 
 class Gate:
@@ -20,7 +22,8 @@ class Gate:
     inputs) and optionally `symbol` (the short label drawings use, e.g. ``"*"``), and
     implement `forward(*inputs)` and `backward(grad, out, *inputs)`; the latter returns a
     tuple with one gradient per input. Gates with parameters of their own are frozen
-    dataclasses, so `params()` can describe them for graph files.
+    dataclasses, so `params()` can describe them for graph files; they validate their
+    parameters when built (`_check` in ``__post_init__``).
     """
 
     name: ClassVar[str] = ""
@@ -32,6 +35,12 @@ class Gate:
 
     def backward(self, grad: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
         raise NotImplementedError(f"{type(self).__name__} does not implement backward")
+
+    def _check(self, parameter: str, check: Callable[..., Any]) -> None:
+        """Validate and normalise one parameter of a (frozen dataclass) gate with a check
+        from `gateflow.checks`; a bad value raises `GateParameterError` naming both."""
+        what = f"gate {self.name!r} ({type(self).__name__}) parameter {parameter!r}"
+        object.__setattr__(self, parameter, check(getattr(self, parameter), what, error=GateParameterError))
 
     def params(self) -> dict[str, Any]:
         """The keyword arguments that rebuild this gate (empty for parameter-free gates)."""

@@ -10,10 +10,12 @@ loss is piecewise constant in them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy.special import expit
 
+from gateflow import checks
 from gateflow.errors import DataError
 from gateflow.gates.base import Gate
 
@@ -113,6 +115,9 @@ class MulticlassHingeGate(Gate):
     margin: float = 1.0
     name, arity, symbol = "multiclass_hinge", 2, "hinge"
 
+    def __post_init__(self):
+        self._check("margin", partial(checks.positive_number, allow_zero=True))
+
     def _violations(self, scores, index):
         margins = scores - _pick(scores, index) + self.margin
         flat, at = _rows(margins, index)
@@ -160,6 +165,9 @@ class L2PenaltyGate(Gate):
 
     lam: float = 1.0
     name, arity, symbol = "l2", 1, "λΣW²"
+
+    def __post_init__(self):
+        self._check("lam", partial(checks.positive_number, allow_zero=True))
 
     def forward(self, weights):
         return self.lam * np.sum(weights * weights)

@@ -6,14 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gateflow import checks
 from gateflow.gates.base import Gate
 
 Axis = int | tuple[int, ...] | None
-
-
-def _as_tuple(value):
-    """JSON gives lists where numpy wants tuples (axes, shapes)."""
-    return tuple(value) if isinstance(value, list) else value
 
 
 class MatMulGate(Gate):
@@ -63,7 +59,8 @@ class SumGate(Gate):
     name, arity, symbol = "sum", 1, "Σ"
 
     def __post_init__(self):
-        object.__setattr__(self, "axis", _as_tuple(self.axis))
+        self._check("axis", checks.axes)
+        self._check("keepdims", checks.flag)
 
     def forward(self, x):
         return np.sum(x, axis=self.axis, keepdims=self.keepdims)
@@ -94,7 +91,7 @@ class ReshapeGate(Gate):
     name, arity, symbol = "reshape", 1, "reshape"
 
     def __post_init__(self):
-        object.__setattr__(self, "shape", _as_tuple(self.shape))
+        self._check("shape", checks.shape)
 
     def forward(self, x):
         return np.reshape(x, self.shape)
@@ -111,7 +108,7 @@ class TransposeGate(Gate):
     name, arity, symbol = "transpose", 1, "ᵀ"
 
     def __post_init__(self):
-        object.__setattr__(self, "axes", _as_tuple(self.axes))
+        self._check("axes", checks.permutation)
 
     def forward(self, x):
         return np.transpose(x, self.axes)
