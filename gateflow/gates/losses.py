@@ -155,8 +155,9 @@ class BinaryCrossEntropyGate(Gate):
         return np.mean(losses)
 
     def backward(self, grad, out, logits, targets):
-        scale = grad / max(np.broadcast(logits, targets).size, 1)
-        return (expit(logits) - targets) * scale, -logits * scale
+        error = expit(logits) - targets  # of the broadcast shape, which both gradients take
+        scale = grad / max(error.size, 1)
+        return error * scale, np.zeros_like(error) - logits * scale
 
 
 @dataclass(frozen=True, eq=False)

@@ -23,7 +23,7 @@ class MatMulGate(Gate):
     name, arity, symbol = "matmul", 2, "@"
 
     def forward(self, x, y):
-        return x @ y
+        return np.matmul(x, y)  # not `x @ y`: numpy scalars would raise TypeError, not ValueError
 
     def backward(self, grad, out, x, y, *, needs=(True, True)):
         if x.ndim == 1 and y.ndim == 1:  # inner product
