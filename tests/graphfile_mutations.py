@@ -212,9 +212,20 @@ def _revalue(doc, rng):
         value.update(shape=[10**6] * rng.randint(1, 4), data=[])
 
 
+def _grow(doc, rng):
+    """Append a long chain of gates (sizes: 100 or 10,000 more nodes) to an existing node."""
+    nodes = _nodes(doc)
+    if nodes:
+        previous = rng.choice(_names(nodes))
+        for i in range(rng.choice([100, 10_000])):
+            name = f"grown_{i}"
+            nodes.append({"name": name, "kind": "gate", "gate": rng.choice(["neg", "tanh", "abs"]), "inputs": [previous]})
+            previous = name
+
+
 _DOCUMENT_MUTATIONS = {  # mutation: weight (those that keep a file loadable more often weigh more)
     _replace_somewhere: 2, _drop_key: 1, _add_key: 1, _shuffle_nodes: 1, _rename: 1,
-    _rewire: 2, _regate: 2, _reparam: 4, _revalue: 3,
+    _rewire: 2, _regate: 2, _reparam: 4, _revalue: 3, _grow: 0.2,
 }
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import gateflow as gf
 from gateflow.files.graphfile import from_document
 
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # hostile values overflow
 SEEDS = seeds()
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
@@ -35,7 +36,7 @@ def test_the_seed_documents_load_and_run(which, path):
     assert check(path, feeds) == "ran"
 
 
-@settings(max_examples=150, deadline=timedelta(seconds=10))
+@settings(max_examples=120, deadline=timedelta(seconds=10))
 @given(rng=st.randoms(use_true_random=False), which=st.sampled_from(range(len(SEEDS))))
 def test_a_mutated_graph_file_loads_and_runs_or_is_refused_with_a_gateflow_error(rng, which, path):
     document, feeds = SEEDS[which]
@@ -43,7 +44,7 @@ def test_a_mutated_graph_file_loads_and_runs_or_is_refused_with_a_gateflow_error
     check(path, mutate_feeds(feeds, rng))  # asserts that any GateflowError says where; other exceptions fail
 
 
-@settings(max_examples=50, deadline=timedelta(seconds=10))
+@settings(max_examples=30, deadline=timedelta(seconds=10))
 @given(nodes=st.lists(st.dictionaries(st.sampled_from(["name", "kind", "gate", "inputs", "params", "value"]), JSON), max_size=4))
 def test_any_json_document_builds_a_graph_or_raises_a_gateflow_error(nodes):
     try:

@@ -300,3 +300,17 @@ def test_file_order_does_not_matter_when_it_is_not_topological(tmp_path):
     graph = gf.load(write(tmp_path, document))
     assert [n.name for n in graph] == ["w", "x", "f"]
     assert graph.forward({"x": 3.0})["f"] == 6.0
+
+
+def test_a_failed_load_changes_nothing(tmp_path):
+    from gateflow import registry
+
+    loaded = gf.load(write(tmp_path, good_document()))
+    before = (registry.generation, sorted(registry.registry().gates), [(n.name, n.kind) for n in loaded], loaded.version)
+    bad = good_document()
+    bad["nodes"].append({"name": "s", "kind": "gate", "gate": "sum", "params": {"axis": 99}, "inputs": ["f"]})
+    with pytest.raises(FileFormatError, match="node 's'"):
+        gf.load(write(tmp_path, bad))
+    after = (registry.generation, sorted(registry.registry().gates), [(n.name, n.kind) for n in loaded], loaded.version)
+    assert after == before
+    assert loaded.forward({"x": 3.0})["f"] == 6.0

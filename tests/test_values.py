@@ -93,3 +93,11 @@ def test_a_dask_array_passes_through_unchanged_and_a_non_numeric_one_is_refused(
     assert checked_value(lazy) is lazy
     with pytest.raises(TypeError, match="a dask Array of dtype <U1"):
         checked_value(da.from_array(np.array(["a", "b"]), chunks=1))
+
+
+@pytest.mark.parametrize("feeds", [[1.0], "x", 3.0, [("x", 1.0)]])
+def test_feeds_that_are_not_a_mapping_are_a_feed_error(feeds):
+    g = gf.Graph()
+    g.input("x")
+    with pytest.raises(FeedError, match="feeds must be a dict from inputs"):
+        g.forward(feeds)

@@ -8,7 +8,7 @@ moment they happen and then leaves the graph as it was.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import networkx as nx
 import numpy as np
@@ -442,6 +442,11 @@ class Graph:
             values[slot] = params[name]
         fed = 0
         if feeds:
+            if not isinstance(feeds, Mapping):
+                raise FeedError(
+                    f"feeds must be a dict from inputs (names or handles) to values, not "
+                    f"{type(feeds).__name__}: e.g. graph.forward({{'x': 1.0}})."
+                )
             inputs = plan.inputs
             for key, value in feeds.items():
                 slot = inputs.get(key) if type(key) is str else None
