@@ -16,8 +16,8 @@ import numpy as np
 
 from gateflow.errors import ConfigError
 
-# numpy's limit on the number of dimensions of an array (NPY_MAXDIMS: 64 since numpy 2).
-MAX_DIMS = 64
+# numpy's limit on the number of dimensions of an array (NPY_MAXDIMS), which numpy 2 raised.
+MAX_DIMS = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60
 brief = _REPR.repr

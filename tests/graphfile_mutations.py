@@ -3,8 +3,9 @@
 `seeds()` gives valid documents that use every built-in gate and gate parameter, with
 feeds that run them; `mutate(document, rng)` changes one at random (types, missing and
 extra keys, names, cycles, values, parameters, sizes, and the JSON text itself) and returns
-the file's bytes, `mutate_feeds` varies the feeds; `check(path, feeds)` loads a file, runs what loads and says how it went
-("ran", or which `GateflowError` refused it); any other exception propagates.
+the file's bytes, `mutate_feeds` varies the feeds; `check(path, feeds)` loads a file,
+saves and reloads and runs what loads, and says how it went ("ran", or which
+`GateflowError` refused it); any other exception propagates.
 """
 
 from __future__ import annotations
@@ -268,8 +269,9 @@ def mutate_feeds(feeds: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 
 
 def check(path, feeds: dict[str, Any]) -> str:
-    """Load `path` and, if it loads, run its graph forward (on `feeds` where they name its
-    inputs, 0.5 elsewhere) and backward from its last gate. Returns "ran", or the name of
+    """Load `path` and, if it loads, save it and load it back (the same graph), run it
+    forward (on `feeds` where they name its inputs, 0.5 elsewhere) and backward from its
+    last gate. Returns "ran", or the name of
     the `GateflowError` that refused it, after asserting that the error says where: the
     file for a refused load, a node or gate of the graph for a refused run. Any other
     exception propagates."""
@@ -278,6 +280,7 @@ def check(path, feeds: dict[str, Any]) -> str:
     except gf.GateflowError as exc:
         assert str(path) in str(exc), f"the error does not name the file: {exc}"
         return f"load refused: {type(exc).__name__}"
+    _assert_same(graph, gf.load(gf.save(graph, path.with_suffix(".saved.json"))))
     try:
         inputs = [n.name for n in graph.nodes("input")]
         run = graph.forward({name: feeds.get(name, 0.5) for name in inputs})
@@ -289,3 +292,15 @@ def check(path, feeds: dict[str, Any]) -> str:
         assert any(name in str(exc) for name in names), f"the error names no node or gate: {exc}"
         return f"run refused: {type(exc).__name__}"
     return "ran"
+
+
+def _assert_same(graph, twin) -> None:
+    """`twin` (the graph saved and loaded again) has the same nodes, gates, wiring and values."""
+    def describe(g):
+        return [(n.name, n.kind, n.gate, [i.name for i in n.inputs], g.is_trainable(n)) for n in g]
+
+    assert describe(twin) == describe(graph), "a saved graph loads back different"
+    for node in graph.nodes("param") + graph.nodes("const"):
+        ours, theirs = np.asarray(node.value), np.asarray(twin.value(node.name))
+        assert ours.dtype == theirs.dtype, f"{node.name!r}: dtype {ours.dtype} loads back as {theirs.dtype}"
+        np.testing.assert_array_equal(theirs, ours)

@@ -1,5 +1,5 @@
-"""Gate parameters are checked when a gate is built: in code, by name and from a graph file.
-A refused gate leaves the graph as it was."""
+"""Gate parameters are checked when a gate is built, in code and by name (graph files:
+test_io.py). A refused gate, value or feed leaves the graph as it was."""
 
 import numpy as np
 import pytest
@@ -102,6 +102,8 @@ def test_refused_gates_and_values_leave_the_graph_as_it_was():
         lambda: g.const({"a": 1}),
         lambda: g.set_value("w", [[1.0, 2.0], [3.0]]),
         lambda: g.set_value("w", None),
+        lambda: g.forward({"x": None}),
+        lambda: g.forward({"x": [[1.0], [2.0, 3.0]]}),
     ]
     for attempt in attempts:
         with pytest.raises(gf.GateflowError):

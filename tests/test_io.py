@@ -86,6 +86,18 @@ def test_non_finite_and_float32_values_round_trip(tmp_path):
     np.testing.assert_array_equal(value, np.array([np.nan, np.inf, -np.inf, 1.5], dtype=np.float32))
 
 
+def test_every_dtype_a_file_may_hold_round_trips(tmp_path):
+    """Found while fuzzing: a long-double value (which a file may declare) could be loaded
+    but not saved again (numpy calls its dtype float128, and json cannot write it)."""
+    g = gf.Graph()
+    for dtype in ("float16", "float32", "float64", "longdouble"):
+        g.param(dtype, np.array([1.5, -np.inf, np.nan], dtype=dtype))
+    loaded = gf.load(gf.save(g, tmp_path / "dtypes.json"))
+    for dtype in ("float16", "float32", "float64", "longdouble"):
+        assert loaded.value(dtype).dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(loaded.value(dtype), g.value(dtype))
+
+
 def test_the_json_exporter_saves_through_render(tmp_path):
     g, feeds, y = tensor_graph()
     path = gf.render(g, tmp_path / "r.json")
@@ -180,7 +192,7 @@ MALFORMED = {
     "wrong arity": (edited(lambda d: d["nodes"][2].update(inputs=["x"])), "node 'f' cannot be rebuilt.*takes 2"),
     "a param called name": (edited(lambda d: d["nodes"][2].update(params={"name": "g"})), "node 'f' cannot be rebuilt"),
     "huge integer": (edited(lambda d: d["nodes"][1]["value"].update(data=[10**400])), "node 'w'.*too large"),
-    "too many dims": (edited(lambda d: d["nodes"][1]["value"].update(shape=[1] * 65)), "node 'w'.*at most 64"),
+    "too many dims": (edited(lambda d: d["nodes"][1]["value"].update(shape=[1] * 65)), "node 'w'.*at most [0-9]+ non-negative"),
     "deep params": (edited(lambda d: d["nodes"][2].update(params={"a": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})),
                     "more than 32 levels deep"),
     "many digits": ('{"format": "gateflow.engine.graph", "version": 1' + "0" * 5000 + "}", "not a gateflow graph file"),

@@ -92,10 +92,13 @@ def _limit(value: int | None, keyword: str, variable: str, default: int) -> int:
     """A limit: the keyword argument if given, else the environment variable, else the default."""
     if value is not None:
         return checks.positive_int(value, f"gf.load's {keyword}")
-    text = os.environ.get(variable, "").strip()
-    if not text:
+    text = os.environ.get(variable)
+    if text is None:
         return default
-    number = int(text) if text.isascii() and text.isdigit() else text
+    try:
+        number: Any = int(text)
+    except ValueError:
+        number = text
     return checks.positive_int(number, f"the environment variable {variable}")
 
 
@@ -137,9 +140,11 @@ def to_document(graph: Graph) -> dict[str, Any]:
 
 
 def _encode_value(value: Any) -> dict[str, Any]:
+    """A value as JSON; long doubles keep their dtype but are written at float64 precision."""
     array = np.asarray(value)
-    data = [x if math.isfinite(x) else str(x) for x in array.ravel().tolist()]
-    return {"dtype": array.dtype.name, "shape": list(array.shape), "data": data}
+    dtype = "longdouble" if array.dtype.type is np.longdouble else array.dtype.name  # not "float128"
+    data = [x if math.isfinite(x) else str(x) for x in map(float, array.ravel().tolist())]
+    return {"dtype": dtype, "shape": list(array.shape), "data": data}
 
 
 def _encode_param(value: Any, node: str, key: str) -> Any:
@@ -296,7 +301,7 @@ def _decode_value(value: Any, where: str, max_elements: int) -> Any:
     except (KeyError, TypeError):
         raise FileFormatError(f"{where}: 'data' must hold numbers (or 'nan', 'inf', '-inf').") from None
     except OverflowError:
-        raise FileFormatError(f"{where}: 'data' holds an integer too large for a {value['dtype']}.") from None
+        raise FileFormatError(f"{where}: 'data' holds an integer too large for a floating-point number.") from None
     array = np.array(flat, dtype=value["dtype"]).reshape(shape)
     return array[()] if array.ndim == 0 else array
 
