@@ -22,7 +22,7 @@ NOT_NUMBERS = {
     "dict": ({"a": 1.0}, "a dict"),
     "set": ({1.0}, "a set"),
     "object": (Opaque(), "a test_values Opaque"),
-    "ragged list": ([[1.0, 2.0], [3.0]], "ragged list"),
+    "ragged list": ([[1.0, 2.0], [3.0]], "a list that numpy cannot read as one array"),
     "list with None": ([1.0, None], "dtype object"),
     "list of str": (["1", "2"], "dtype <U1"),
     "object array": (np.array([1.0, None]), "an array of dtype object"),

@@ -50,7 +50,7 @@ def checked_value(value: Any) -> Any:
         try:
             array = np.asarray(value)
         except (TypeError, ValueError, OverflowError):
-            raise ValueError("a ragged list (its rows differ in length)") from None
+            raise ValueError("a list that numpy cannot read as one array (ragged rows?)") from None
     else:
         raise TypeError(_describe(value))
     _check_dtype(array.dtype, value)
