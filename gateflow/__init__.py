@@ -18,6 +18,7 @@ from gateflow.errors import (
     FeedError,
     FileFormatError,
     GateContractError,
+    GateParameterError,
     GateflowError,
     GradientCheckError,
     GraphError,
