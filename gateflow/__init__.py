@@ -19,6 +19,7 @@ from gateflow.errors import (
     FeedError,
     FileFormatError,
     GateContractError,
+    GateParameterError,
     GateflowError,
     GradientCheckError,
     GraphError,

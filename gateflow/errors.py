@@ -41,6 +41,10 @@ class FeedError(GateflowError):
     """The values fed to `Graph.forward` do not match the graph's inputs."""
 
 
+class GateParameterError(GateflowError, ValueError):
+    """A gate was built with an invalid parameter (an axis out of range, a non-finite exponent...)."""
+
+
 class ShapeError(GateflowError):
     """A gate could not combine its inputs' shapes (or a value has the wrong shape)."""
 

@@ -192,3 +192,12 @@ def test_a_wrong_gradient_is_caught():
     with pytest.raises(gf.GradientCheckError) as info:
         check(WrongSquare(), np.array([1.0, 2.0]))
     assert "in0" in str(info.value) and info.value.report.checks[0].failures == 2
+
+
+def test_matmul_of_scalars_is_a_shape_error_naming_the_node():
+    """Found by the graph-file fuzz campaign: numpy scalars made `@` raise TypeError, which
+    surfaced as a GateContractError blaming the gate."""
+    g = gf.Graph()
+    f = g.input("x") @ g.input("y")
+    with pytest.raises(gf.ShapeError, match=f"node '{f.name}' .*MatMulGate.*does not have enough dimensions"):
+        g.forward({"x": 2.0, "y": 3.0})

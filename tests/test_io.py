@@ -86,6 +86,18 @@ def test_non_finite_and_float32_values_round_trip(tmp_path):
     np.testing.assert_array_equal(value, np.array([np.nan, np.inf, -np.inf, 1.5], dtype=np.float32))
 
 
+def test_every_dtype_a_file_may_hold_round_trips(tmp_path):
+    """Found while fuzzing: a long-double value (which a file may declare) could be loaded
+    but not saved again (numpy calls its dtype float128, and json cannot write it)."""
+    g = gf.Graph()
+    for dtype in ("float16", "float32", "float64", "longdouble"):
+        g.param(dtype, np.array([1.5, -np.inf, np.nan], dtype=dtype))
+    loaded = gf.load(gf.save(g, tmp_path / "dtypes.json"))
+    for dtype in ("float16", "float32", "float64", "longdouble"):
+        assert loaded.value(dtype).dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(loaded.value(dtype), g.value(dtype))
+
+
 def test_the_json_exporter_saves_through_render(tmp_path):
     g, feeds, y = tensor_graph()
     path = gf.render(g, tmp_path / "r.json")
@@ -178,7 +190,93 @@ MALFORMED = {
     "bad params": (edited(lambda d: d["nodes"][2].update(params=[1])), "'params' must be an object"),
     "unknown param": (edited(lambda d: d["nodes"][2].update(params={"speed": 1})), "node 'f' cannot be rebuilt"),
     "wrong arity": (edited(lambda d: d["nodes"][2].update(inputs=["x"])), "node 'f' cannot be rebuilt.*takes 2"),
+    "a param called name": (edited(lambda d: d["nodes"][2].update(params={"name": "g"})), "node 'f' cannot be rebuilt"),
+    "huge integer": (edited(lambda d: d["nodes"][1]["value"].update(data=[10**400])), "node 'w'.*too large"),
+    "too many dims": (edited(lambda d: d["nodes"][1]["value"].update(shape=[1] * 65)), "node 'w'.*at most [0-9]+ non-negative"),
+    "deep params": (edited(lambda d: d["nodes"][2].update(params={"a": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})),
+                    "more than 32 levels deep"),
+    "many digits": ('{"format": "gateflow.engine.graph", "version": 1' + "0" * 5000 + "}", "not a gateflow graph file"),
 }
+
+
+def sum_document(**params):
+    document = good_document()
+    document["nodes"][2] = {"name": "s", "kind": "gate", "gate": "sum", "params": params, "inputs": ["x"]}
+    return document
+
+
+BAD_PARAMETERS = {
+    "axis string": ({"axis": "os.system('x')"}, "axis"),
+    "axis 99": ({"axis": 99}, "axis"),
+    "axis list of 10,000": ({"axis": list(range(10_000))}, "axis"),
+    "axis float": ({"axis": 1.5}, "axis"),
+    "axis object": ({"axis": {"x": 1}}, "axis"),
+    "keepdims number": ({"keepdims": 1}, "keepdims"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_PARAMETERS, ids=list(BAD_PARAMETERS))
+def test_a_bad_gate_parameter_is_refused_at_load_naming_the_node(case, tmp_path):
+    params, parameter = BAD_PARAMETERS[case]
+    with pytest.raises(FileFormatError, match=f"node 's' cannot be rebuilt: gate 'sum' .*parameter '{parameter}'"):
+        gf.load(write(tmp_path, sum_document(**params)))
+
+
+def test_other_gates_parameters_are_checked_at_load_too(tmp_path):
+    for gate, params in [("power", {"exponent": "2"}), ("reshape", {"shape": [-1, -1]}),
+                         ("transpose", {"axes": [0, 5]}), ("l2", {"lam": -1}), ("mean", {"axis": [0, 0]})]:
+        document = sum_document()
+        document["nodes"][2].update(gate=gate, params=params)
+        with pytest.raises(FileFormatError, match=f"node 's' cannot be rebuilt: gate '{gate}' .*parameter"):
+            gf.load(write(tmp_path, document))
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"a":' * 100_000, '[{"a": ' * 50_000, '{"format": ' + "[" * 100_000 + "]" * 100_000 + "}"])
+def test_json_nested_however_deep_is_a_file_format_error(text, tmp_path):
+    with pytest.raises(FileFormatError, match="nests"):
+        gf.load(write(tmp_path, text))
+
+
+def big_document(shape):
+    document = good_document()
+    document["nodes"][1]["value"] = {"dtype": "float64", "shape": shape, "data": []}
+    return document
+
+
+def test_a_declared_array_over_the_limit_is_refused_before_it_is_read(tmp_path):
+    path = write(tmp_path, big_document([10**6, 10**6, 10**6]))
+    with pytest.raises(FileFormatError, match=r"node 'w'.*10{18} elements, over the limit of 16777216.*"
+                       r"gf.load\(path, max_elements=...\).*GATEFLOW_MAX_ARRAY_ELEMENTS"):
+        gf.load(path)
+
+
+def test_the_array_limit_can_be_lowered_or_raised(tmp_path, monkeypatch):
+    document = good_document()
+    document["nodes"][1]["value"] = {"dtype": "float64", "shape": [2, 3], "data": [1.0] * 6}
+    path = write(tmp_path, document)
+    with pytest.raises(FileFormatError, match="6 elements, over the limit of 5"):
+        gf.load(path, max_elements=5)
+    assert gf.load(path, max_elements=6).value("w").shape == (2, 3)
+    monkeypatch.setenv("GATEFLOW_MAX_ARRAY_ELEMENTS", "5")
+    with pytest.raises(FileFormatError, match="over the limit of 5 elements"):
+        gf.load(path)
+    assert gf.load(path, max_elements=6).value("w").shape == (2, 3)
+    monkeypatch.setenv("GATEFLOW_MAX_ARRAY_ELEMENTS", "lots")
+    with pytest.raises(gf.ConfigError, match="GATEFLOW_MAX_ARRAY_ELEMENTS must be a whole number >= 1, not 'lots'"):
+        gf.load(path)
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    path = write(tmp_path, good_document())
+    size = path.stat().st_size
+    with pytest.raises(FileFormatError, match=f"larger than the limit of {size - 1} bytes.*max_bytes=.*GATEFLOW_MAX_FILE_BYTES"):
+        gf.load(path, max_bytes=size - 1)
+    assert gf.load(path, max_bytes=size).forward({"x": 3.0})["f"] == 6.0
+    monkeypatch.setenv("GATEFLOW_MAX_FILE_BYTES", "10")
+    with pytest.raises(FileFormatError, match="limit of 10 bytes"):
+        gf.load(path)
+    with pytest.raises(gf.ConfigError, match="max_bytes must be a whole number"):
+        gf.load(path, max_bytes=0)
 
 
 @pytest.mark.parametrize("case", MALFORMED, ids=list(MALFORMED))
@@ -214,3 +312,17 @@ def test_file_order_does_not_matter_when_it_is_not_topological(tmp_path):
     graph = gf.load(write(tmp_path, document))
     assert [n.name for n in graph] == ["w", "x", "f"]
     assert graph.forward({"x": 3.0})["f"] == 6.0
+
+
+def test_a_failed_load_changes_nothing(tmp_path):
+    from gateflow import registry
+
+    loaded = gf.load(write(tmp_path, good_document()))
+    before = (registry.generation, sorted(registry.registry().gates), [(n.name, n.kind) for n in loaded], loaded.version)
+    bad = good_document()
+    bad["nodes"].append({"name": "s", "kind": "gate", "gate": "sum", "params": {"axis": 99}, "inputs": ["f"]})
+    with pytest.raises(FileFormatError, match="node 's'"):
+        gf.load(write(tmp_path, bad))
+    after = (registry.generation, sorted(registry.registry().gates), [(n.name, n.kind) for n in loaded], loaded.version)
+    assert after == before
+    assert loaded.forward({"x": 3.0})["f"] == 6.0

@@ -108,6 +108,16 @@ def test_binary_cross_entropy_is_stable_at_extreme_logits():
     np.testing.assert_allclose(grad, [0.0, 0.0, 1 / 3])
 
 
+@pytest.mark.parametrize("z, t", [(0.3, [[0.2, 0.9], [0.5, 0.1]]), ([[0.3], [-1.0]], [0.2, 0.7]), ([0.5, -2.0], 0.25)])
+def test_binary_cross_entropy_gradients_broadcast_to_both_inputs(z, t):
+    """Found by the graph-file fuzz campaign: a scalar logit against an array of targets
+    gave the targets a scalar gradient, which the scheduler refused."""
+    g, loss = loss_graph(gf.binary_cross_entropy)
+    grads = g.forward({"s": z, "y": t}).backward(loss)
+    assert np.shape(grads["y"]) == np.shape(t) and np.shape(grads["s"]) == np.shape(z)
+    gf.gradcheck(g, {"s": z, "y": t}, loss)
+
+
 @given(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4).flatmap(
     lambda shape: st.tuples(*[hnp.arrays(np.float64, shape, elements=finite)] * 2)
 ))

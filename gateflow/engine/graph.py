@@ -12,7 +12,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from itertools import islice
 from operator import itemgetter
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import networkx as nx
 import numpy as np
@@ -23,6 +23,7 @@ from gateflow.errors import (
     CycleError,
     DuplicateNameError,
     FeedError,
+    GateflowError,
     GraphError,
     ShapeError,
     UnknownNodeError,
@@ -32,7 +33,7 @@ from gateflow import registry as plugin_registry
 from gateflow.engine.display import svg
 from gateflow.engine.run import Run
 from gateflow.engine.scheduler import Plan, paused_gc
-from gateflow.engine.values import UnknownShapeError, as_value, stored_value
+from gateflow.engine.values import UnknownShapeError, checked_value, stored_value
 
 KINDS = ("input", "param", "const", "gate")
 
@@ -276,7 +277,9 @@ class Graph:
             raise GraphError(f"{gate!r} is not a Gate, a Gate class or a registered gate name.")
         try:
             return gate_class(**params)
-        except TypeError as exc:
+        except GateflowError:  # e.g. the gate's own GateParameterError
+            raise
+        except (TypeError, ValueError) as exc:
             raise GraphError(f"cannot build gate {gate_class.name!r} with {params}: {exc}") from exc
 
     def _operand(self, x: Any, gate: Gate, node_name: str | None) -> Any:
@@ -304,7 +307,7 @@ class Graph:
         try:
             return stored_value(value)
         except (TypeError, ValueError) as exc:
-            raise GraphError(f"{what} must be a number or an array of numbers, not {value!r}.") from exc
+            raise GraphError(f"{what} must be a number or an array of numbers, not {exc}.") from None
 
     def _new_name(self, name: str | None, prefix: str = "") -> str:
         if name is None:
@@ -560,6 +563,11 @@ class Graph:
             values[slot] = params[name]
         fed = 0
         if feeds:
+            if not isinstance(feeds, Mapping):
+                raise FeedError(
+                    f"feeds must be a dict from inputs (names or handles) to values, not "
+                    f"{type(feeds).__name__}: e.g. graph.forward({{'x': 1.0}})."
+                )
             inputs = plan.inputs
             for key, value in feeds.items():
                 slot = inputs.get(key) if type(key) is str else None
@@ -599,13 +607,13 @@ class Graph:
     @staticmethod
     def _feed_value(name: str, value: Any) -> Any:
         try:
-            return as_value(value)
+            return checked_value(value)
         except UnknownShapeError as exc:
             raise FeedError(f"the value fed for {name!r} cannot be used: {exc}.") from None
         except (TypeError, ValueError) as exc:
             raise FeedError(
-                f"the value fed for {name!r} is not a number or an array of numbers: {value!r}."
-            ) from exc
+                f"the value fed for {name!r} must be a number or an array of numbers, not {exc}."
+            ) from None
 
     def _feed_other(self, plan: Plan, values: list[Any], key: Any, value: Any) -> int:
         """Feed a handle, a parameter, or an input the plan does not need; 1 if an input was fed."""

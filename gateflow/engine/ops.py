@@ -90,12 +90,12 @@ def mean(x, axis=None, keepdims=False, name=None) -> Node:
 
 def reshape(x, shape, name=None) -> Node:
     """x with another shape."""
-    return apply(G.ReshapeGate(shape=tuple(shape)), x, name=name)
+    return apply(G.ReshapeGate(shape=shape), x, name=name)
 
 
 def transpose(x, axes=None, name=None) -> Node:
     """x with its axes reversed (or permuted by `axes`)."""
-    return apply(G.TransposeGate(axes=None if axes is None else tuple(axes)), x, name=name)
+    return apply(G.TransposeGate(axes=axes), x, name=name)
 
 
 def softmax(x, axis=-1, name=None) -> Node:

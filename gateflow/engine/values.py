@@ -10,9 +10,12 @@ kept as they are, never forced into numpy: a dask array keeps the run lazy.
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Any
 
 import numpy as np
+
+_NUMERIC_KINDS = frozenset("biuf")  # numpy dtype kinds: bool, signed and unsigned ints, floats
 
 
 class UnknownShapeError(ValueError):
@@ -32,6 +35,36 @@ def as_value(value: Any) -> Any:
         return foreign_value(value)
     array = np.asarray(value, dtype=np.float64)
     return array if array.ndim else array[()]
+
+
+def checked_value(value: Any) -> Any:
+    """`value` as a gateflow value (see `as_value`) after checking that it holds numbers.
+
+    Accepted: real numbers; numpy arrays, numpy scalars and (nested, rectangular) lists of
+    bools, integers or floats; and arrays of other libraries that implement numpy's dispatch
+    protocols (dask, CuPy) with such a dtype, which are kept (see `foreign_value`). Anything
+    else (None, strings, dicts, objects, ragged lists, object or complex dtypes) raises a
+    TypeError or ValueError saying what `value` is.
+    """
+    if is_foreign_array(value):
+        _check_dtype(value.dtype, value)
+        return foreign_value(value)
+    if isinstance(value, Real) and not isinstance(value, np.generic):
+        try:
+            return np.float64(value)
+        except OverflowError:
+            raise ValueError(f"{_describe(value)}, too large for a float64") from None
+    if isinstance(value, (np.ndarray, np.generic)):
+        array = value
+    elif isinstance(value, (list, tuple)):
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError("a list that numpy cannot read as one array (ragged rows?)") from None
+    else:
+        raise TypeError(_describe(value))
+    _check_dtype(array.dtype, value)
+    return as_value(array)
 
 
 def is_foreign_array(value: Any) -> bool:
@@ -62,6 +95,23 @@ def foreign_value(value: Any) -> Any:
     return value
 
 
+def _check_dtype(dtype: Any, value: Any) -> None:
+    if getattr(dtype, "kind", None) not in _NUMERIC_KINDS:
+        raise TypeError(f"{_describe(value)} of dtype {dtype}")
+
+
+def _describe(value: Any) -> str:
+    """"None", "a str", "a dask Array", "an array"... for messages (never a huge repr)."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return "an array"
+    kind = type(value)
+    package = kind.__module__.partition(".")[0]
+    name = kind.__name__ if package in ("builtins", "numpy") else f"{package} {kind.__name__}"
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 def computing_value(stored: Any) -> Any:
     """How a stored constant enters a computation: a float64 scalar as a Python float.
 
@@ -76,7 +126,7 @@ def stored_value(value: Any) -> Any:
     """A private, read-only copy of `value`, for parameters and constants kept in a graph."""
     if type(value) is float or type(value) is int:
         return np.float64(value)
-    array = np.array(as_value(value), copy=True)
+    array = np.array(checked_value(value), copy=True)
     if array.ndim == 0:
         return array[()]
     array.flags.writeable = False

@@ -6,18 +6,27 @@ never unpickles or executes anything from the file. Every value is stored as
 ``{"dtype": "float64", "shape": [2], "data": [1.0, 2.0]}`` (NaN and infinities as the
 strings "nan", "inf", "-inf"); gate parameters as JSON, tuples written as lists, a gate
 as ``{"gate": name, "params": {...}}``. The nodes `gf.grad` added keep their ``grad_of``.
+
+Whatever a file holds, loading either returns a graph or raises a `GateflowError`
+(`FileFormatError` for anything malformed). Two limits guard the memory: the file's size
+(`max_bytes`, 256 MiB) and each array's number of elements (`max_elements`, 2**24), both
+checked before anything is allocated; raise them with keyword arguments of `load` or the
+environment variables GATEFLOW_MAX_FILE_BYTES and GATEFLOW_MAX_ARRAY_ELEMENTS.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
+from gateflow import checks
+from gateflow.checks import brief
 from gateflow.errors import CycleError, FileFormatError, GateflowError, UnknownGateError
 from gateflow.engine.graph import KINDS, Graph
 from gateflow.gates.base import Gate
@@ -28,6 +37,8 @@ FORMAT = "gateflow.engine.graph"
 VERSION = 1
 _DTYPES = ("float16", "float32", "float64", "longdouble")
 _SPECIAL = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+MAX_BYTES, MAX_ELEMENTS = 256 * 2**20, 2**24  # defaults of the two limits
+_MAX_DEPTH = 32  # nesting of lists and objects; a graph file written by `save` nests 5 deep
 
 
 def save(graph: Graph, path: str | Path) -> Path:
@@ -40,11 +51,29 @@ def save(graph: Graph, path: str | Path) -> Path:
     return path
 
 
-def load(path: str | Path) -> Graph:
-    """Read a graph file written by `save`; a malformed one raises `FileFormatError`."""
+def load(path: str | Path, *, max_bytes: int | None = None, max_elements: int | None = None) -> Graph:
+    """Read a graph file written by `save`; a malformed one raises `FileFormatError`.
+
+    A file over `max_bytes` bytes, or declaring an array of more than `max_elements`
+    elements, is refused before it is read or the array allocated (defaults: 256 MiB and
+    2**24, or the environment variables GATEFLOW_MAX_FILE_BYTES and GATEFLOW_MAX_ARRAY_ELEMENTS).
+    """
     path = Path(path)
+    max_bytes = _limit(max_bytes, "max_bytes", "GATEFLOW_MAX_FILE_BYTES", MAX_BYTES)
+    with path.open("rb") as file:
+        raw = file.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise FileFormatError(
+            f"{path} is larger than the limit of {max_bytes} bytes for a graph file. If it is "
+            "a graph file you trust, raise the limit: gf.load(path, max_bytes=...) or the "
+            "environment variable GATEFLOW_MAX_FILE_BYTES."
+        )
+    return from_document(_parse(raw, path), source=str(path), max_elements=max_elements)
+
+
+def _parse(raw: bytes, path: Path) -> Any:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise FileFormatError(f"{path} is not a gateflow graph file: it is not UTF-8 text ({exc}).") from None
     except json.JSONDecodeError as exc:
@@ -52,7 +81,27 @@ def load(path: str | Path) -> Graph:
             f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
             "the file may be truncated or not a gateflow graph file."
         ) from None
-    return from_document(document, source=str(path))
+    except RecursionError:
+        raise FileFormatError(
+            f"{path} is not a gateflow graph file: its JSON nests too deeply to read "
+            f"(a graph file nests at most {_MAX_DEPTH} levels)."
+        ) from None
+    except (ValueError, MemoryError) as exc:  # e.g. an integer of more than 4,300 digits
+        raise FileFormatError(f"{path} is not a gateflow graph file: {type(exc).__name__}: {exc}") from None
+
+
+def _limit(value: int | None, keyword: str, variable: str, default: int) -> int:
+    """A limit: the keyword argument if given, else the environment variable, else the default."""
+    if value is not None:
+        return checks.positive_int(value, f"gf.load's {keyword}")
+    text = os.environ.get(variable)
+    if text is None:
+        return default
+    try:
+        number: Any = int(text)
+    except ValueError:
+        number = text
+    return checks.positive_int(number, f"the environment variable {variable}")
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -96,9 +145,11 @@ def to_document(graph: Graph) -> dict[str, Any]:
 
 
 def _encode_value(value: Any) -> dict[str, Any]:
+    """A value as JSON; long doubles keep their dtype but are written at float64 precision."""
     array = np.asarray(value)
-    data = [x if math.isfinite(x) else str(x) for x in array.ravel().tolist()]
-    return {"dtype": array.dtype.name, "shape": list(array.shape), "data": data}
+    dtype = "longdouble" if array.dtype.type is np.longdouble else array.dtype.name  # not "float128"
+    data = [x if math.isfinite(x) else str(x) for x in map(float, array.ravel().tolist())]
+    return {"dtype": dtype, "shape": list(array.shape), "data": data}
 
 
 def _encode_param(value: Any, node: str, key: str) -> Any:
@@ -119,8 +170,14 @@ def _encode_param(value: Any, node: str, key: str) -> Any:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def from_document(document: Any, source: str = "the document") -> Graph:
-    """Build the graph a document describes, checking every field first."""
+def from_document(document: Any, source: str = "the document", max_elements: int | None = None) -> Graph:
+    """Build the graph a document describes, checking every field first.
+
+    Arrays of more than `max_elements` elements (default: $GATEFLOW_MAX_ARRAY_ELEMENTS,
+    else 2**24) are refused before they are allocated.
+    """
+    max_elements = _limit(max_elements, "max_elements", "GATEFLOW_MAX_ARRAY_ELEMENTS", MAX_ELEMENTS)
+    _check_depth(document, source)
     nodes = _checked_nodes(document, source)
     order = _build_order(nodes, source)
     graph = Graph()
@@ -135,9 +192,9 @@ def from_document(document: Any, source: str = "the document") -> Graph:
                 trainable = entry.get("trainable", True)
                 if not isinstance(trainable, bool):
                     raise FileFormatError(f"{where}: 'trainable' must be true or false.")
-                graph.param(name, _decode_value(entry.get("value"), where), trainable=trainable)
+                graph.param(name, _decode_value(entry.get("value"), where, max_elements), trainable=trainable)
             elif kind == "const":
-                graph.const(_decode_value(entry.get("value"), where), name=name)
+                graph.const(_decode_value(entry.get("value"), where, max_elements), name=name)
             else:
                 _add_gate(graph, entry, where)
         except (FileFormatError, UnknownGateError):
@@ -147,6 +204,24 @@ def from_document(document: Any, source: str = "the document") -> Graph:
         if isinstance(entry.get("grad_of"), str):
             graph.nx.nodes[name]["grad_of"] = entry["grad_of"]
     return graph
+
+
+def _check_depth(document: Any, source: str) -> None:
+    """Refuse documents nested deeper than a graph file ever is (later steps may recurse)."""
+    level, depth = [document], 0
+    while level:
+        depth += 1
+        if depth > _MAX_DEPTH:
+            raise FileFormatError(
+                f"{source} is not a gateflow graph file: it nests lists or objects more than "
+                f"{_MAX_DEPTH} levels deep."
+            )
+        level = [
+            child
+            for item in level if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, (dict, list))
+        ]
 
 
 def _checked_nodes(document: Any, source: str) -> list[dict[str, Any]]:
@@ -170,7 +245,7 @@ def _checked_nodes(document: Any, source: str) -> list[dict[str, Any]]:
         name = entry["name"]
         if entry.get("kind") not in KINDS:
             raise FileFormatError(
-                f"{source}: node {name!r} has kind {entry.get('kind')!r}; expected one of {KINDS}."
+                f"{source}: node {name!r} has kind {brief(entry.get('kind'))}; expected one of {KINDS}."
             )
         if name in seen:
             raise FileFormatError(f"{source}: the name {name!r} is used by two nodes.")
@@ -185,7 +260,7 @@ def _checked_nodes(document: Any, source: str) -> list[dict[str, Any]]:
             unknown = [i for i in inputs if not isinstance(i, str) or i not in seen]
             if unknown:
                 raise FileFormatError(
-                    f"{source}: gate node {entry['name']!r} reads {unknown[0]!r}, which is not a node of the file."
+                    f"{source}: gate node {entry['name']!r} reads {brief(unknown[0])}, which is not a node of the file."
                 )
     return nodes
 
@@ -209,22 +284,33 @@ def _build_order(nodes: list[dict[str, Any]], source: str) -> list[int]:
         ) from None
 
 
-def _decode_value(value: Any, where: str) -> Any:
+def _decode_value(value: Any, where: str, max_elements: int) -> Any:
     if not isinstance(value, dict) or value.get("dtype") not in _DTYPES:
         raise FileFormatError(
             f"{where}: 'value' must be {{'dtype': one of {_DTYPES}, 'shape': [...], 'data': [...]}}."
         )
     shape, data = value.get("shape"), value.get("data")
-    if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
-        raise FileFormatError(f"{where}: 'shape' must be a list of non-negative integers.")
-    if not isinstance(data, list) or len(data) != math.prod(shape):
-        raise FileFormatError(f"{where}: 'data' must list {math.prod(shape)} numbers for shape {shape}.")
+    if not isinstance(shape, list) or len(shape) > checks.MAX_DIMS or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+    ):
+        raise FileFormatError(f"{where}: 'shape' must be a list of at most {checks.MAX_DIMS} non-negative integers.")
+    size = math.prod(shape)
+    if size > max_elements:
+        raise FileFormatError(
+            f"{where}: the value of shape {shape} has {size} elements, over the limit of "
+            f"{max_elements} elements per array. If the file is one you trust, raise the limit: "
+            "gf.load(path, max_elements=...) or the environment variable GATEFLOW_MAX_ARRAY_ELEMENTS."
+        )
+    if not isinstance(data, list) or len(data) != size:
+        raise FileFormatError(f"{where}: 'data' must list {size} numbers for shape {shape}.")
     try:
-        flat = [_SPECIAL[x] if isinstance(x, str) else x for x in data]
-        if any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in flat):
+        flat = [_SPECIAL[x] if isinstance(x, str) else float(x) for x in data]
+        if any(isinstance(x, bool) for x in data):
             raise TypeError
     except (KeyError, TypeError):
         raise FileFormatError(f"{where}: 'data' must hold numbers (or 'nan', 'inf', '-inf').") from None
+    except OverflowError:
+        raise FileFormatError(f"{where}: 'data' holds an integer too large for a floating-point number.") from None
     array = np.array(flat, dtype=value["dtype"]).reshape(shape)
     return array[()] if array.ndim == 0 else array
 
@@ -257,7 +343,16 @@ def _add_gate(graph: Graph, entry: dict[str, Any], where: str) -> None:
             f"{where} uses gate {gate_name!r}, which no installed plugin provides.{hint} "
             "`gateflow gates` lists the gates available now."
         )
-    graph.gate(gate_name, *entry["inputs"], name=entry["name"], **{k: _decode_param(v) for k, v in params.items()})
+    params = {k: _decode_param(v) for k, v in params.items()}
+    try:
+        gate = registry().gate_class(gate_name)(**params)
+    except GateflowError:  # the gate's own check of a parameter, named by from_document
+        raise
+    except (TypeError, ValueError) as exc:
+        raise FileFormatError(
+            f"{where} cannot be rebuilt: gate {gate_name!r} does not take the params {brief(params)} ({exc})."
+        ) from None
+    graph.add_gate(gate, entry["inputs"], entry["name"])
 
 
 @hookimpl

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gateflow import checks
 from gateflow.gates.base import Gate
 
 
@@ -107,6 +108,9 @@ class PowerGate(Gate):
 
     exponent: float = 2.0
     name, arity, symbol = "power", 1, "^"
+
+    def __post_init__(self):
+        self._check("exponent", checks.finite_number)
 
     def forward(self, x):
         return x**self.exponent

@@ -14,7 +14,9 @@ again). It is the numpy backward written once more over node handles instead of 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
+
+from gateflow.errors import GateParameterError
 
 
 class Gate:
@@ -24,7 +26,8 @@ class Gate:
     inputs) and optionally `symbol` (the short label drawings use, e.g. ``"*"``), and
     implement `forward(*inputs)` and `backward(grad, out, *inputs)`; the latter returns a
     tuple with one gradient per input. Gates with parameters of their own are frozen
-    dataclasses, so `params()` can describe them for graph files.
+    dataclasses, so `params()` can describe them for graph files; they validate their
+    parameters when built (`_check` in ``__post_init__``).
 
     Optionally a gate also implements ``backward_graph(ops, grad, out, *inputs)``: the
     same math as `backward`, but `grad`, `out` and `inputs` are handles on nodes, which
@@ -58,6 +61,12 @@ class Gate:
 
     def backward_graph(self, ops: Any, grad: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
         raise NotImplementedError(f"{type(self).__name__} does not implement backward_graph")
+
+    def _check(self, parameter: str, check: Callable[..., Any]) -> None:
+        """Validate and normalise one parameter of a (frozen dataclass) gate with a check
+        from `gateflow.checks`; a bad value raises `GateParameterError` naming both."""
+        what = f"gate {self.name!r} ({type(self).__name__}) parameter {parameter!r}"
+        object.__setattr__(self, parameter, check(getattr(self, parameter), what, error=GateParameterError))
 
     def params(self) -> dict[str, Any]:
         """The keyword arguments that rebuild this gate (empty for parameter-free gates)."""

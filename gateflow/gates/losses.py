@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
+from gateflow import checks
 from gateflow.errors import DataError
 from gateflow.gates.base import Gate
 from gateflow.gates.masks import ZeroGradientGate
@@ -139,6 +141,9 @@ class MulticlassHingeGate(Gate):
     margin: float = 1.0
     name, arity, symbol = "multiclass_hinge", 2, "hinge"
 
+    def __post_init__(self):
+        self._check("margin", partial(checks.positive_number, allow_zero=True))
+
     def _violations(self, scores, labels):
         """The margins sᵢⱼ - sᵢ,yᵢ + Δ, 0 at j = yᵢ (the label's own margin does not count),
         and the one-hot mask of the labels."""
@@ -172,6 +177,9 @@ class HingeMaskGate(ZeroGradientGate):
 
     margin: float = 1.0
     name, arity, symbol = "hinge_mask", 2, "hinge mask"
+
+    def __post_init__(self):
+        self._check("margin", partial(checks.positive_number, allow_zero=True))
 
     def forward(self, scores, labels):
         labels = _checked_labels(self.name, scores, labels)
@@ -232,6 +240,9 @@ class L2PenaltyGate(Gate):
 
     lam: float = 1.0
     name, arity, symbol = "l2", 1, "λΣW²"
+
+    def __post_init__(self):
+        self._check("lam", partial(checks.positive_number, allow_zero=True))
 
     def forward(self, weights):
         return self.lam * np.sum(weights * weights)

@@ -8,14 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gateflow import checks
 from gateflow.gates.base import Gate
 
 Axis = int | tuple[int, ...] | None
-
-
-def as_tuple(value):
-    """JSON gives lists where numpy wants tuples (axes, shapes)."""
-    return tuple(value) if isinstance(value, list) else value
 
 
 def scalar_or_array(value):
@@ -92,7 +88,7 @@ class ExpandDimsGate(Gate):
     name, arity, symbol = "expand_dims", 1, "[…]"
 
     def __post_init__(self):
-        object.__setattr__(self, "axis", as_tuple(self.axis))
+        self._check("axis", checks.axes)
 
     def forward(self, a):
         return np.expand_dims(a, self.axis)

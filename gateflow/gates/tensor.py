@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gateflow import checks
 from gateflow.gates.base import Gate
-from gateflow.gates.shaping import Axis, as_tuple, sum_to_shape, zeros_of
+from gateflow.gates.shaping import Axis, sum_to_shape, zeros_of
 
 
 class MatMulGate(Gate):
@@ -21,7 +22,7 @@ class MatMulGate(Gate):
     name, arity, symbol = "matmul", 2, "@"
 
     def forward(self, x, y):
-        return x @ y
+        return np.matmul(x, y)  # not `x @ y`: numpy scalars would raise TypeError, not ValueError
 
     def backward(self, grad, out, x, y, *, needs=(True, True)):
         if x.ndim == 1 and y.ndim == 1:  # inner product
@@ -60,6 +61,9 @@ class MatMulGradGate(Gate):
     side: int = 0
     name, arity, symbol = "matmul_grad", 3, "∂@"
 
+    def __post_init__(self):
+        self._check("side", checks.side)
+
     def forward(self, grad, x, y):
         needs = (self.side == 0, self.side == 1)
         piece = _MATMUL.backward(grad, None, x, y, needs=needs)[self.side]
@@ -96,7 +100,8 @@ class SumGate(Gate):
     name, arity, symbol = "sum", 1, "Σ"
 
     def __post_init__(self):
-        object.__setattr__(self, "axis", as_tuple(self.axis))
+        self._check("axis", checks.axes)
+        self._check("keepdims", checks.flag)
 
     def forward(self, x):
         return np.sum(x, axis=self.axis, keepdims=self.keepdims)
@@ -138,7 +143,7 @@ class ReshapeGate(Gate):
     name, arity, symbol = "reshape", 1, "reshape"
 
     def __post_init__(self):
-        object.__setattr__(self, "shape", as_tuple(self.shape))
+        self._check("shape", checks.shape)
 
     def forward(self, x):
         return np.reshape(x, self.shape)
@@ -158,7 +163,7 @@ class TransposeGate(Gate):
     name, arity, symbol = "transpose", 1, "ᵀ"
 
     def __post_init__(self):
-        object.__setattr__(self, "axes", as_tuple(self.axes))
+        self._check("axes", checks.permutation)
 
     def forward(self, x):
         return np.transpose(x, self.axes)
@@ -179,6 +184,9 @@ class SoftmaxGate(Gate):
 
     axis: int = -1
     name, arity, symbol = "softmax", 1, "softmax"
+
+    def __post_init__(self):
+        self._check("axis", checks.axis)
 
     def forward(self, x):
         shifted = x - np.max(x, axis=self.axis, keepdims=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import inspect
+from functools import partial
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
-from gateflow.errors import NotDifferentiableError
+from gateflow import checks
+from gateflow.errors import GateParameterError, NotDifferentiableError
 from gateflow.gates.base import Gate
 from gateflow.gates.shaping import sum_to_shape
 
@@ -29,9 +31,15 @@ class NumpyBackwardGate(Gate):
 
     def __post_init__(self):
         if not isinstance(self.wrapped, Gate):
-            raise TypeError(f"wrapped must be a Gate instance, not {self.wrapped!r}")
-        if not 0 <= self.index < self.wrapped.arity:
-            raise TypeError(f"index must be in 0..{self.wrapped.arity - 1}, not {self.index!r}")
+            raise GateParameterError(
+                f"gate 'numpy_backward' parameter 'wrapped' must be a Gate instance, not {self.wrapped!r}."
+            )
+        self._check("index", partial(checks.positive_int, allow_zero=True))
+        if self.index >= self.wrapped.arity:
+            raise GateParameterError(
+                f"gate 'numpy_backward' parameter 'index' must be an input of {self.wrapped.name!r}: "
+                f"0..{self.wrapped.arity - 1}, not {self.index!r}."
+            )
         object.__setattr__(self, "arity", self.wrapped.arity + 2)
 
     def forward(self, grad, out, *inputs):

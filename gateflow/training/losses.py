@@ -24,7 +24,7 @@ def softmax_cross_entropy(logits, labels, name: str | None = None) -> Node:
 
 def multiclass_hinge(scores, labels, margin: float = 1.0, name: str | None = None) -> Node:
     """The multiclass SVM loss: the mean over rows of Σ_{j≠y} max(0, s_j - s_y + margin)."""
-    return apply(G.MulticlassHingeGate(margin=float(margin)), scores, labels, name=name)
+    return apply(G.MulticlassHingeGate(margin=margin), scores, labels, name=name)
 
 
 def binary_cross_entropy(logits, targets, name: str | None = None) -> Node:
