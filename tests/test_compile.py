@@ -343,14 +343,12 @@ def test_missing_unknown_and_wrongly_shaped_feeds_raise_the_interpreters_errors(
     loss = gf.sum(x @ w)
     step = g.compile([loss], wrt=[w])
     step({"x": np.ones((4, 3))})
-    with pytest.raises(gf.FeedError, match="'x'"):
-        step({})
-    with pytest.raises(gf.FeedError, match="no such node"):
-        step({"x": np.ones((4, 3)), "typo": 1.0})
-    with pytest.raises(gf.FeedError, match="not a number"):
-        step({"x": "text"})
-    with pytest.raises(gf.ShapeError, match="matmul"):
-        step({"x": np.ones((4, 5))})
+    for bad, kind in (({}, gf.FeedError), ({"x": np.ones((4, 3)), "typo": 1.0}, gf.FeedError),
+                      ({"x": "text"}, gf.FeedError), ({"x": np.ones((4, 5))}, gf.ShapeError)):
+        with pytest.raises(kind) as expected:
+            g.forward(bad, outputs=[loss])
+        with pytest.raises(kind, match=re.escape(str(expected.value))):
+            step(bad)
     assert step({"x": np.ones((2, 3))})[0][loss] == 12.0
 
 
