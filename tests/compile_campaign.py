@@ -1,11 +1,12 @@
 """A long differential campaign, outside the suite: compiled steps against the interpreter
 on thousands of random graphs of two sizes.
 
-Values and gradients must equal run.backward's to 1e-12 relative. The bigger graphs have
-gradients that cancel to rounding noise (1e-15 where the exact value is 0), which the
-backward pass as gates (gf.grad) and run.backward round differently: there an absolute
-1e-14 applies, and the step must equal the interpreter running gf.grad's own nodes to
-1e-12 relative with no absolute slack.
+Values and gradients must equal run.backward's, and the interpreter running gf.grad's own
+nodes, to 1e-12 relative. The bigger graphs have gradients that cancel to rounding noise
+(1e-15 where the exact value is 0), where a one-ulp difference upstream shows: gf.grad's
+gates and run.backward round some sums differently, and scalar graphs run on Python
+floats, whose exp, tanh and pow (the C library's) and numpy's own differ by an ulp now
+and then. There an absolute 1e-14 applies.
 
 Run: .venv/bin/python tests/compile_campaign.py [GRAPHS]
 """
@@ -32,7 +33,7 @@ def main(graphs: int = 5000) -> int:
         run = big.graph.forward(big.feeds, outputs=nodes)
         _, grads = step(big.feeds)
         for node, gradient in zip(wrt, nodes):
-            np.testing.assert_allclose(grads[node], run[gradient], rtol=1e-12, atol=0)
+            np.testing.assert_allclose(grads[node], run[gradient], rtol=1e-12, atol=1e-14)
     print(f"{2 * graphs} random graphs: compiled == interpreted")
     return 0
 

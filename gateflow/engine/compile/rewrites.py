@@ -82,8 +82,14 @@ class Program:
 
 
 def _same_form(a: Any, b: Any) -> bool:
-    """The same type, shape and dtype (a numpy scalar's type fixes the other two)."""
-    return type(a) is type(b) and (type(a) is not np.ndarray or (a.shape == b.shape and a.dtype == b.dtype))
+    """The same type, shape, dtype and memory layout (a numpy scalar's type fixes them all).
+
+    The layout matters too: numpy sums in an order that follows it, so an array standing
+    in for another (or written into its buffer) must be laid out alike for the sums
+    downstream to round as the interpreter's do."""
+    return type(a) is type(b) and (
+        type(a) is not np.ndarray or (a.shape == b.shape and a.dtype == b.dtype and a.strides == b.strides)
+    )
 
 
 def _ndim(value: Any) -> int:
