@@ -512,3 +512,11 @@ def test_gateflow_train_compiles_unless_told_not_to():
     for key, values in compiled.history.metrics.items():
         np.testing.assert_allclose(values, interpreted.history.metrics[key], rtol=1e-12)
     assert compiled.test == pytest.approx(interpreted.test, rel=1e-12)
+
+
+def test_gateflow_train_takes_no_compile(tmp_path, capsys):
+    from gateflow.cli.main import main
+
+    pytest.importorskip("sklearn")
+    assert main(["train", "--epochs", "1", "--patience", "0", "--no-progress", "--no-compile", "-o", str(tmp_path)]) == 0
+    assert "trained 1 epoch(s)" in capsys.readouterr().out
