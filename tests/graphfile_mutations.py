@@ -54,9 +54,24 @@ def _losses():
     return g, feeds
 
 
+def _gradients():
+    """gf.grad's own gates (sum_to, masks, softmax, ...) and a wrapped numpy backward."""
+    g = gf.Graph()
+    s, y, v = g.input("scores"), g.input("labels"), g.input("v")
+    W = g.param("W", np.array([[0.2, -0.5], [0.1, 0.4], [-0.3, 0.3]]))
+    z = s @ W
+    loss = gf.softmax_cross_entropy(z, y) + gf.multiclass_hinge(z, y) + gf.sum(gf.maximum(z, v) * gf.softmax(z))
+    (dW,) = [gf.grad(loss, [W])[0]]
+    product = g.gate("mul", v, v, name="product")
+    g.gate(gf.NumpyBackwardGate(wrapped=gf.MultiplyGate(), index=0), v, product, v, v, name="wrapped")
+    gf.sum(dW * dW)
+    feeds = {"scores": [[1.0, 2.0, 0.5], [0.0, -1.0, 1.0]], "labels": [1.0, 0.0], "v": [0.5, -0.5]}
+    return g, feeds
+
+
 def seeds() -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """Valid documents covering every built-in gate, each with feeds that run it."""
-    return [(to_document(g), feeds) for g, feeds in (_arithmetic(), _tensors(), _losses())]
+    return [(to_document(g), feeds) for g, feeds in (_arithmetic(), _tensors(), _losses(), _gradients())]
 
 
 # -- mutations -------------------------------------------------------------------------------
@@ -174,6 +189,9 @@ _PLAUSIBLE = {  # parameter values a gate accepts, which may still not fit the d
     "lam": [0, 1e-3, 1e3],
     "shape": [[-1], [6], [3, 2], [1, -1], [2, 1, 1], [], [0], [2, 2]],
     "axes": [None, [0], [1, 0], [0, 1], [2, 0, 1]],
+    "side": [0, 1, 2, -1],
+    "index": [0, 1, 2, -1],
+    "wrapped": [{"gate": "mul", "params": {}}, {"gate": "sum", "params": {"axis": 0}}, {"gate": "nope"}, "mul"],
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -326,3 +327,42 @@ def test_a_failed_load_changes_nothing(tmp_path):
     after = (registry.generation, sorted(registry.registry().gates), [(n.name, n.kind) for n in loaded], loaded.version)
     assert after == before
     assert loaded.forward({"x": 3.0})["f"] == 6.0
+
+
+def _gradient_file(tmp_path):
+    """A graph file holding gf.grad's seed and a wrapped numpy backward, as JSON data."""
+    g = gf.Graph()
+    v = g.input("v")
+    gf.grad(g.gate("mul", v, v, name="f"), v)  # f's shape is unknown before a feed: a seed gate
+    product = g.gate("mul", v, v, name="product")
+    g.gate(gf.NumpyBackwardGate(wrapped=gf.MultiplyGate(), index=0), v, product, v, v, name="wrapped")
+    gf.save(g, tmp_path / "g.json")
+    return json.loads((tmp_path / "g.json").read_text())
+
+
+def test_gate_valued_parameters_that_cannot_be_rebuilt_name_the_node(tmp_path):
+    document = _gradient_file(tmp_path)
+    wrapped = next(n for n in document["nodes"] if n["name"] == "wrapped")
+    wrapped["params"]["wrapped"]["params"] = {"trainable": -1}
+    (tmp_path / "bad.json").write_text(json.dumps(document))
+    with pytest.raises(gf.FileFormatError, match="wrapped"):
+        gf.load(tmp_path / "bad.json")
+
+
+def test_a_seed_gate_checks_its_output_name(tmp_path):
+    with pytest.raises(gf.GateParameterError, match="'output'"):
+        gf.SeedGate(output={"kind": [0, 1]})
+    document = _gradient_file(tmp_path)
+    seed = next(n for n in document["nodes"] if n.get("gate") == "seed")
+    seed["params"]["output"] = {"kind": [0, 1]}
+    (tmp_path / "bad.json").write_text(json.dumps(document))
+    with pytest.raises(gf.FileFormatError, match=re.escape(repr(seed["name"]))):
+        gf.load(tmp_path / "bad.json")
+
+
+def test_a_non_scalar_seed_error_names_the_seed_gate():
+    g = gf.Graph()
+    v = g.input("v")
+    d = gf.grad(v * 2.0, v)
+    with pytest.raises(gf.ShapeError, match="gate 'seed'"):
+        g.forward({"v": [1.0, 2.0]}, outputs=[d])

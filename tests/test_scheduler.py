@@ -289,3 +289,13 @@ def test_an_input_fed_twice_does_not_hide_a_missing_one():
     g, x, y, z, q, f = circuit()
     with pytest.raises(gf.FeedError, match="'y'"):
         g.forward({x: 1.0, "x": 2.0}, outputs=[q])  # q needs x and y; x counted once
+
+
+@pytest.mark.parametrize("seed", ["abc", None.__class__, {"a": 1}])
+def test_a_seed_that_is_not_numbers_is_a_feed_error(seed):
+    g = gf.Graph()
+    x = g.input("x")
+    f = g.gate("mul", x, x, name="f")
+    run = g.forward({"x": [1.0, 2.0]})
+    with pytest.raises(gf.FeedError, match="seed gradient for 'f'"):
+        run.backward(f, seed=seed)

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import numpy as np
 
-from gateflow.errors import ShapeError, UnknownNodeError
+from gateflow.errors import FeedError, ShapeError, UnknownNodeError
 from gateflow.engine.display import svg
 from gateflow.engine.scheduler import paused_gc
-from gateflow.engine.values import as_value
+from gateflow.engine.values import checked_value
 
 if TYPE_CHECKING:
     from gateflow.engine.graph import Graph
@@ -89,7 +89,13 @@ class Run:
         if seed is None:
             seed = _ONE if type(value) is np.float64 or type(value) is float else _ones_like(value)
         else:
-            seed = as_value(seed)
+            try:
+                seed = checked_value(seed)
+            except (TypeError, ValueError) as exc:
+                raise FeedError(
+                    f"the seed gradient for {self.plan.names[out]!r} must be a number or an array "
+                    f"of numbers, not {exc}."
+                ) from None
             if getattr(seed, "shape", ()) != shape:
                 raise ShapeError(
                     f"the seed gradient for {self.plan.names[out]!r} has shape {seed.shape}, "

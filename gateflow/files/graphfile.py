@@ -315,14 +315,24 @@ def _decode_value(value: Any, where: str, max_elements: int) -> Any:
     return array[()] if array.ndim == 0 else array
 
 
-def _decode_param(value: Any) -> Any:
+def _decode_param(value: Any, where: str) -> Any:
+    """A parameter from JSON: lists as tuples, ``{"gate": name, "params": {...}}`` as a gate."""
     if isinstance(value, dict) and isinstance(value.get("gate"), str) and isinstance(value.get("params"), dict):
-        params = {k: _decode_param(v) for k, v in value["params"].items()}
-        try:
-            return registry().gate_class(value["gate"])(**params)
-        except TypeError as exc:
-            raise FileFormatError(f"cannot rebuild gate {value['gate']!r} with {params}: {exc}") from None
-    return tuple(_decode_param(v) for v in value) if isinstance(value, list) else value
+        return _build_gate(value["gate"], value["params"], where)
+    return tuple(_decode_param(v, where) for v in value) if isinstance(value, list) else value
+
+
+def _build_gate(gate_name: str, params: dict[str, Any], where: str) -> Any:
+    """The registered gate `gate_name` built with `params` (decoded first)."""
+    params = {k: _decode_param(v, where) for k, v in params.items()}
+    try:
+        return registry().gate_class(gate_name)(**params)
+    except GateflowError:  # the gate's own check of a parameter, named by from_document
+        raise
+    except (TypeError, ValueError) as exc:
+        raise FileFormatError(
+            f"{where} cannot be rebuilt: gate {gate_name!r} does not take the params {brief(params)} ({exc})."
+        ) from None
 
 
 def _add_gate(graph: Graph, entry: dict[str, Any], where: str) -> None:
@@ -343,16 +353,7 @@ def _add_gate(graph: Graph, entry: dict[str, Any], where: str) -> None:
             f"{where} uses gate {gate_name!r}, which no installed plugin provides.{hint} "
             "`gateflow gates` lists the gates available now."
         )
-    params = {k: _decode_param(v) for k, v in params.items()}
-    try:
-        gate = registry().gate_class(gate_name)(**params)
-    except GateflowError:  # the gate's own check of a parameter, named by from_document
-        raise
-    except (TypeError, ValueError) as exc:
-        raise FileFormatError(
-            f"{where} cannot be rebuilt: gate {gate_name!r} does not take the params {brief(params)} ({exc})."
-        ) from None
-    graph.add_gate(gate, entry["inputs"], entry["name"])
+    graph.add_gate(_build_gate(gate_name, params, where), entry["inputs"], entry["name"])
 
 
 @hookimpl

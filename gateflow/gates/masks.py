@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gateflow.errors import ShapeError
+from gateflow.checks import brief
+from gateflow.errors import GateParameterError, ShapeError
 from gateflow.gates.base import Gate
 from gateflow.gates.shaping import float_dtype, zeros_of
 
@@ -85,10 +86,17 @@ class SeedGate(ZeroGradientGate):
     output: str = "output"
     name, arity, symbol = "seed", 1, "1"
 
+    def __post_init__(self):
+        if not isinstance(self.output, str) or not self.output:
+            raise GateParameterError(
+                f"gate 'seed' (SeedGate) parameter 'output' must be the name of the output node, "
+                f"not {brief(self.output)}."
+            )
+
     def forward(self, y):
         if np.ndim(y) != 0:
             raise ShapeError(
-                f"gf.grad of {self.output!r} needs a scalar output, but {self.output!r} has "
+                f"gate 'seed': gf.grad of {self.output!r} needs a scalar output, but {self.output!r} has "
                 f"shape {np.shape(y)}; reduce it (e.g. gf.sum) or pass seed=<a node of shape "
                 f"{np.shape(y)}> to gf.grad."
             )
