@@ -108,6 +108,8 @@ def test_a_non_scalar_first_output_is_seeded_with_ones_or_the_given_seed():
     assert_step_matches_interpreter(g, feeds, [y], [x], seed=seed)
     with pytest.raises(gf.ShapeError, match="seed"):
         g.compile([y], wrt=[x], seed=np.ones(3))(feeds)
+    with pytest.raises(gf.FeedError, match="seed gradient"):
+        g.compile([y], wrt=[x], seed="ones")
 
 
 def test_gradients_of_intermediate_nodes_and_zeros_for_unreached_nodes():

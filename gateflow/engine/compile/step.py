@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from gateflow import registry as plugin_registry
-from gateflow.errors import CompileWarning, GateflowError, GraphError, ShapeError, UnknownNodeError
+from gateflow.errors import CompileWarning, FeedError, GateflowError, GraphError, ShapeError, UnknownNodeError
 from gateflow.engine.compile import codegen
 from gateflow.engine.compile.results import Layout, StepResult, result_class
 from gateflow.engine.compile.fusion import find_losses, fuse_losses, pair_losses
@@ -30,7 +30,7 @@ from gateflow.engine.compile.rewrites import Program, plan_buffers, simplify
 from gateflow.engine.grad import grad
 from gateflow.engine.graph import Graph, Node
 from gateflow.engine.scheduler import paused_gc
-from gateflow.engine.values import as_value
+from gateflow.engine.values import checked_value
 
 MAX_GATES = 100_000  # past this many forward gates a step runs on the interpreter
 _EMPTY: dict = {}
@@ -72,7 +72,7 @@ def _numpy_value(value: Any) -> Any:
     """`value` as the interpreter takes it, or None if it is not a plain numpy value."""
     if not isinstance(value, _PLAIN):
         return None
-    value = np.float64(value) if type(value) is float else as_value(value)
+    value = np.float64(value) if type(value) is float else checked_value(value)
     return value if type(value) is np.ndarray or isinstance(value, np.floating) else None
 
 
@@ -95,11 +95,21 @@ class Step:
             raise GraphError("compile needs at least one output node: compile(outputs=[loss], ...).")
         plan = graph.plan(self.outputs)
         self.wrt = tuple(self._wrt_name(plan, w) for w in wrt)
-        self.seed = None if seed is None else as_value(seed)
+        self.seed = None if seed is None else self._checked_seed(seed)
         self.max_gates = max_gates
         self._results = (result_class(Layout(graph, self.outputs, "output")), result_class(Layout(graph, self.wrt, "wrt")))
         self._params = graph._params
         self._reset()
+
+    def _checked_seed(self, seed: Any) -> Any:
+        """The seed as run.backward takes it (its shape is checked once the output's is known)."""
+        try:
+            return checked_value(seed)
+        except (TypeError, ValueError) as exc:
+            raise FeedError(
+                f"the seed gradient for {self.outputs[0]!r} must be a number or an array "
+                f"of numbers, not {exc}."
+            ) from None
 
     def _wrt_name(self, plan: Any, key: Any) -> str:
         if isinstance(key, Node) and key.graph is not self.graph:
