@@ -253,6 +253,19 @@ def test_a_float_computation_that_raises_reruns_with_numpy_semantics():
             np.testing.assert_array_equal(grads[x], expected_grads[0])
 
 
+def test_nan_goes_through_python_floats_as_through_numpy():
+    g = gf.Graph()
+    x, y = g.input("x"), g.input("y")
+    f = gf.maximum(x, y) + gf.minimum(y, x) + gf.relu(x) + gf.abs(y)
+    step = g.compile([f], wrt=[x, y])
+    for feeds in ({"x": math.nan, "y": 1.0}, {"x": 1.0, "y": math.nan}, {"x": 2.0, "y": 2.0}):
+        values, grads = step(feeds)
+        expected, expected_grads = interpreted(g, feeds, [f], [x, y])
+        np.testing.assert_array_equal(values[f], expected[0])
+        np.testing.assert_array_equal([grads[x], grads[y]], expected_grads)
+    assert "np." not in step.source  # it ran on Python floats
+
+
 def test_parameters_are_read_at_each_call_and_the_users_graph_is_not_changed():
     g = gf.Graph()
     x, w = g.input("x"), g.param("w", np.array([1.0, 2.0]))

@@ -155,8 +155,9 @@ MATH = {
     G.SigmoidGate: lambda gate, a, shapes, out: f"1.0 / (1.0 + math.exp(-{a[0]}))",
     G.ReLUGate: lambda gate, a, shapes, out: f"(0.0 if {a[0]} < 0.0 else {a[0]})",
     G.AbsGate: _call("abs"),
-    G.MaxGate: _call("max"),
-    G.MinGate: _call("min"),
+    # NaN in, NaN out, as numpy's maximum and minimum (Python's max and min are not)
+    G.MaxGate: lambda gate, a, shapes, out: f"({a[0]} if {a[0]} >= {a[1]} else {a[1]} if {a[1]} > {a[0]} else {a[0]} + {a[1]})",
+    G.MinGate: lambda gate, a, shapes, out: f"({a[0]} if {a[0]} <= {a[1]} else {a[1]} if {a[1]} < {a[0]} else {a[0]} + {a[1]})",
     G.GreaterGate: lambda gate, a, shapes, out: f"(1.0 if {a[0]} > {a[1]} else 0.0)",
     G.EqualGate: lambda gate, a, shapes, out: f"(1.0 if {a[0]} == {a[1]} else 0.0)",
     G.SignGate: lambda gate, a, shapes, out: f"(1.0 if {a[0]} > 0.0 else -1.0 if {a[0]} < 0.0 else {a[0]} * 0.0)",
