@@ -366,3 +366,13 @@ def test_a_non_scalar_seed_error_names_the_seed_gate():
     d = gf.grad(v * 2.0, v)
     with pytest.raises(gf.ShapeError, match="gate 'seed'"):
         g.forward({"v": [1.0, 2.0]}, outputs=[d])
+
+
+def test_an_unknown_gate_inside_a_parameter_names_the_node_briefly(tmp_path):
+    document = _gradient_file(tmp_path)
+    wrapped = next(n for n in document["nodes"] if n["name"] == "wrapped")
+    wrapped["params"]["wrapped"]["gate"] = "mu" + "9" * 10_000
+    (tmp_path / "bad.json").write_text(json.dumps(document))
+    with pytest.raises(UnknownGateError, match="node 'wrapped'") as caught:
+        gf.load(tmp_path / "bad.json")
+    assert len(str(caught.value)) < 1_000

@@ -324,6 +324,11 @@ def _decode_param(value: Any, where: str) -> Any:
 
 def _build_gate(gate_name: str, params: dict[str, Any], where: str) -> Any:
     """The registered gate `gate_name` built with `params` (decoded first)."""
+    if gate_name not in registry().gates:
+        raise UnknownGateError(
+            f"{where} has a parameter that names gate {brief(gate_name)}, which no installed plugin "
+            "provides. `gateflow gates` lists the gates available now."
+        )
     params = {k: _decode_param(v, where) for k, v in params.items()}
     try:
         return registry().gate_class(gate_name)(**params)
@@ -350,7 +355,7 @@ def _add_gate(graph: Graph, entry: dict[str, Any], where: str) -> None:
             else " The file does not record which plugin provides it."
         )
         raise UnknownGateError(
-            f"{where} uses gate {gate_name!r}, which no installed plugin provides.{hint} "
+            f"{where} uses gate {brief(gate_name)}, which no installed plugin provides.{hint} "
             "`gateflow gates` lists the gates available now."
         )
     graph.add_gate(_build_gate(gate_name, params, where), entry["inputs"], entry["name"])
