@@ -233,3 +233,17 @@ def test_second_derivatives_match_central_differences(case, data):
     g, inputs, feeds, grads, run, reference = first_derivatives(gate, operands, rng)
     chosen = getattr(make, "differentiable", None) or range(len(inputs))
     check_second_derivatives(g, feeds, [grads[i] for i in chosen], [inputs[i] for i in chosen], rng)
+
+
+@pytest.mark.parametrize("side", [0, 1])
+def test_matmul_grad_takes_a_gradient_with_more_batch_axes_than_its_result(side):
+    # found by fuzzing graph files: G of shape (1, 2, 2) for a (2, 2) product
+    rng = np.random.default_rng(side)
+    g = gf.Graph()
+    G, X, Y = g.input("G"), g.input("X"), g.input("Y")
+    d = g.gate(gf.MatMulGradGate(side=side), G, X, Y, name="d")
+    f = gf.sum(d * g.const(rng.standard_normal((2, 3) if side == 0 else (3, 2))), name="f")
+    feeds = {"G": rng.standard_normal((1, 2, 2)), "X": rng.standard_normal((2, 3)), "Y": rng.standard_normal((3, 2))}
+    gf.gradcheck(g, feeds, f)
+    (dG,) = gf.grad(f, [G])
+    np.testing.assert_allclose(g.forward(feeds, outputs=[dG])[dG], g.forward(feeds).backward(f)[G], rtol=1e-12)

@@ -69,15 +69,19 @@ class MatMulGradGate(Gate):
         piece = _MATMUL.backward(grad, None, x, y, needs=needs)[self.side]
         return sum_to_shape(piece, np.shape((x, y)[self.side]))
 
+    # dG is spread over G's shape (adding zeros like G) where G has batch axes the product
+    # with A lacks: the forward summed them away, so each receives the same gradient.
     def backward(self, grad, out, g, x, y):
+        zeros = zeros_of(g)
         if self.side == 0:
-            return grad @ y, zeros_of(x), MatMulGradGate(side=1).forward(g, grad, y)
-        return x @ grad, MatMulGradGate(side=0).forward(g, x, grad), zeros_of(y)
+            return grad @ y + zeros, zeros_of(x), MatMulGradGate(side=1).forward(g, grad, y)
+        return x @ grad + zeros, MatMulGradGate(side=0).forward(g, x, grad), zeros_of(y)
 
     def backward_graph(self, ops, grad, out, g, x, y):
+        zeros = ops.zeros_like(g)
         if self.side == 0:
-            return ops.sum_to(ops.matmul(grad, y), g), None, ops.apply(MatMulGradGate(side=1), g, grad, y)
-        return ops.sum_to(ops.matmul(x, grad), g), ops.apply(MatMulGradGate(side=0), g, x, grad), None
+            return ops.sum_to(ops.matmul(grad, y) + zeros, g), None, ops.apply(MatMulGradGate(side=1), g, grad, y)
+        return ops.sum_to(ops.matmul(x, grad) + zeros, g), ops.apply(MatMulGradGate(side=0), g, x, grad), None
 
     def label(self) -> str:
         return "∂@/∂" + "XY"[self.side]
