@@ -247,3 +247,11 @@ def test_matmul_grad_takes_a_gradient_with_more_batch_axes_than_its_result(side)
     gf.gradcheck(g, feeds, f)
     (dG,) = gf.grad(f, [G])
     np.testing.assert_allclose(g.forward(feeds, outputs=[dG])[dG], g.forward(feeds).backward(f)[G], rtol=1e-12)
+
+
+def test_matmul_grad_refuses_scalar_operands_as_matmul_does():
+    g = gf.Graph()
+    G, X, Y = g.input("G"), g.input("X"), g.input("Y")
+    g.gate(gf.MatMulGradGate(side=1), G, X, Y, name="d")
+    with pytest.raises(gf.ShapeError, match="'d'"):
+        g.forward({"G": np.ones((2, 2)), "X": np.ones((2, 3)), "Y": 2.0})

@@ -65,6 +65,8 @@ class MatMulGradGate(Gate):
         self._check("side", checks.side)
 
     def forward(self, grad, x, y):
+        if np.ndim(x) == 0 or np.ndim(y) == 0:  # what X @ Y itself would refuse
+            raise ValueError("matmul_grad: X and Y must have at least one axis each, as for X @ Y")
         needs = (self.side == 0, self.side == 1)
         piece = _MATMUL.backward(grad, None, x, y, needs=needs)[self.side]
         return sum_to_shape(piece, np.shape((x, y)[self.side]))
