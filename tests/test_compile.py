@@ -462,15 +462,7 @@ def test_gateflow_compile_prints_the_source(capsys):
 
 def test_dask_feeds_stay_lazy_through_a_compiled_step():
     da = pytest.importorskip("dask.array")
-    from dask.callbacks import Callback
-
-    class CountComputes(Callback):
-        def __init__(self):
-            super().__init__()
-            self.computes = 0
-
-        def _start(self, dsk):
-            self.computes += 1
+    from dask_support import CountComputes
 
     g = gf.Graph()
     x, w = g.input("x"), g.param("w", np.array([[0.5], [-1.0]]))

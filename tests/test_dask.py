@@ -12,18 +12,7 @@ import gateflow as gf
 from gate_cases import CASES, build, case_id
 
 da = pytest.importorskip("dask.array")
-from dask.callbacks import Callback  # noqa: E402
-
-
-class CountComputes(Callback):
-    """Counts the computations dask's local schedulers start."""
-
-    def __init__(self):
-        super().__init__()
-        self.computes = 0
-
-    def _start(self, dsk):
-        self.computes += 1
+from dask_support import CountComputes  # noqa: E402
 
 
 def chunked(value, rows=2, features=2):

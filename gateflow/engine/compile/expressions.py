@@ -108,13 +108,17 @@ def _matmul_grad(gate, a, shapes, out):
     return f"{a[0]} @ {a[2]}.T" if gate.side == 0 else f"{a[1]}.T @ {a[0]}"
 
 
-NUMPY = {
+_ARITHMETIC = {  # the same Python operators on arrays and on floats
     G.AddGate: _binary("+"),
     G.SubtractGate: _binary("-"),
     G.MultiplyGate: _binary("*"),
     G.DivideGate: _binary("/"),
     G.NegateGate: lambda gate, a, shapes, out: f"-{a[0]}",
     G.ReciprocalGate: lambda gate, a, shapes, out: f"1.0 / {a[0]}",
+}
+
+NUMPY = {
+    **_ARITHMETIC,
     G.PowerGate: _power(None),
     G.PowGate: _binary("**"),
     G.ExpGate: _call("np.exp"),
@@ -141,12 +145,7 @@ NUMPY = {
 }
 
 MATH = {
-    G.AddGate: _binary("+"),
-    G.SubtractGate: _binary("-"),
-    G.MultiplyGate: _binary("*"),
-    G.DivideGate: _binary("/"),
-    G.NegateGate: lambda gate, a, shapes, out: f"-{a[0]}",
-    G.ReciprocalGate: lambda gate, a, shapes, out: f"1.0 / {a[0]}",
+    **_ARITHMETIC,
     G.PowerGate: _power("math.pow"),
     G.PowGate: _call("math.pow"),
     G.ExpGate: _call("math.exp"),
