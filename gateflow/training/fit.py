@@ -310,10 +310,32 @@ def _early_stopping(patience: int | None, min_delta: float, validation: Data | N
 
 
 def _progress_bar(total: int, progress: bool | None) -> Any:
-    """A tqdm bar over `total` batches on stderr (disabled unless `_show_progress`)."""
+    """A tqdm bar over `total` batches on stderr if `_show_progress`, else a stand-in
+    that does nothing (and costs nothing per batch)."""
+    if not _show_progress(progress):
+        return _SilentBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="batch", disable=not _show_progress(progress), file=sys.stderr)
+    return tqdm(total=total, unit="batch", file=sys.stderr)
+
+
+class _SilentBar:
+    """The progress bar's interface, doing nothing."""
+
+    def __enter__(self) -> _SilentBar:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_description(self, description: str) -> None:
+        pass
+
+    def set_postfix(self, postfix: Mapping[str, str]) -> None:
+        pass
 
 
 class _Epoch:
