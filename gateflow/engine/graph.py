@@ -472,7 +472,7 @@ class Graph:
                 f"{new_shape}. Keep its shape (build a new parameter to change it)."
             )
         if take_over:
-            new.flags.writeable = False
+            new.setflags(write=False)
         self._params[name] = new
 
     # -- running ----------------------------------------------------------------------------

@@ -365,17 +365,17 @@ class _Epoch:
         loss (and accuracy)."""
         total_loss, correct, wrt = 0.0, 0, optimizer.names
         step, loss, scores, labels = self._step(wrt), self.loss, self.scores, self.labels
-        gradients = slice(1, len(wrt) + 1)
+        lazy = self.spans is not None  # numpy data give numpy values: nothing to compute
         for where, rows, feeds in _batches(self.arrays, self.spans, self.batch_size, rng):
             values, grads = step(feeds)
-            wanted = [values[loss], *[grads[name] for name in wrt]]
-            if scores is not None:
-                wanted.append(_correct(values[scores], feeds[labels]))
-            values = _compute(wanted, where)
-            optimizer.step(dict(zip(wrt, values[gradients])))
-            total_loss += float(values[0]) * rows
-            if scores is not None:
-                correct += int(values[-1])
+            batch_loss = values[loss]
+            hits = 0 if scores is None else _correct(values[scores], feeds[labels])
+            if lazy:
+                batch_loss, hits, *computed = _compute([batch_loss, hits, *[grads[name] for name in wrt]], where)
+                grads = dict(zip(wrt, computed))
+            optimizer.step(grads)
+            total_loss += float(batch_loss) * rows
+            correct += int(hits)
             bar.update(1)
         metrics = {"loss": total_loss / self.rows}
         if self.scores is not None:
