@@ -112,6 +112,41 @@ def test_state_saved_with_the_parameters_resumes_bit_for_bit(make):
     assert b2.value == expected[1]
 
 
+@pytest.mark.parametrize("make", [
+    lambda g: gf.SGD(g, lr=0.1, momentum=0.9), lambda g: gf.Adam(g, lr=0.05)
+])
+def test_a_checkpoint_survives_the_steps_after_it_and_serves_many_rollbacks(make):
+    """The steps update the state arrays in place: a checkpoint must not share them."""
+    g, w, b, c, loss = quadratic()
+    opt = make(g)
+    take_steps(opt, loss)
+    saved, w_saved, b_saved = opt.checkpoint(), w.value, b.value
+    runs = []
+    for _ in range(2):
+        opt.rollback(saved)
+        g.set_value(w, w_saved)
+        g.set_value(b, b_saved)
+        take_steps(opt, loss, 3)
+        runs.append((w.value, b.value, json.dumps(opt.state_dict())))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1:] == runs[1][1:]
+
+
+def test_float32_parameters_step_in_float32_by_the_rule():
+    g = gf.Graph()
+    w = g.param("w", np.array([0.3, -0.1, 2.0], dtype=np.float32))
+    opt = gf.Adam(g, lr=0.01)
+    theta, m, v = w.value, np.zeros(3, np.float32), np.zeros(3, np.float32)
+    for t in (1, 2):
+        grad = np.array([1.5, -0.25, 3.0], dtype=np.float32) * theta
+        opt.step({"w": grad})
+        m = 0.9 * m + (1 - 0.9) * grad
+        v = 0.999 * v + (1 - 0.999) * grad * grad
+        theta = theta - 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        assert w.value.dtype == np.float32 and not w.value.flags.writeable
+        np.testing.assert_array_equal(w.value, theta)
+
+
 def test_load_state_dict_refuses_another_optimizer_or_other_parameters():
     g, w, b, c, loss = quadratic()
     sgd, adam = gf.SGD(g, lr=0.1, momentum=0.9), gf.Adam(g)

@@ -442,6 +442,8 @@ class Graph:
 
     def value(self, node: Node | str) -> Any:
         """The stored value of a parameter or constant."""
+        if type(node) is str and node in self._params:  # the optimizers' per-step read
+            return self._params[node]
         name = self[node].name
         attrs = self.nx.nodes[name]
         if attrs["kind"] == "param":
@@ -470,7 +472,7 @@ class Graph:
                 f"{new_shape}. Keep its shape (build a new parameter to change it)."
             )
         if take_over:
-            new.flags.writeable = False
+            new.setflags(write=False)
         self._params[name] = new
 
     # -- running ----------------------------------------------------------------------------

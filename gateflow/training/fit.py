@@ -310,10 +310,32 @@ def _early_stopping(patience: int | None, min_delta: float, validation: Data | N
 
 
 def _progress_bar(total: int, progress: bool | None) -> Any:
-    """A tqdm bar over `total` batches on stderr (disabled unless `_show_progress`)."""
+    """A tqdm bar over `total` batches on stderr if `_show_progress`, else a stand-in
+    that does nothing (and costs nothing per batch)."""
+    if not _show_progress(progress):
+        return _SilentBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="batch", disable=not _show_progress(progress), file=sys.stderr)
+    return tqdm(total=total, unit="batch", file=sys.stderr)
+
+
+class _SilentBar:
+    """The progress bar's interface, doing nothing."""
+
+    def __enter__(self) -> _SilentBar:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_description(self, description: str) -> None:
+        pass
+
+    def set_postfix(self, postfix: Mapping[str, str]) -> None:
+        pass
 
 
 class _Epoch:
@@ -342,17 +364,18 @@ class _Epoch:
         """Train on the batches in the order `rng` shuffles (None: in order); the epoch's
         loss (and accuracy)."""
         total_loss, correct, wrt = 0.0, 0, optimizer.names
-        step = self._step(wrt)
-        for where, feeds in _batches(self.arrays, self.spans, self.batch_size, rng):
+        step, loss, scores, labels = self._step(wrt), self.loss, self.scores, self.labels
+        lazy = self.spans is not None  # numpy data give numpy values: nothing to compute
+        for where, rows, feeds in _batches(self.arrays, self.spans, self.batch_size, rng):
             values, grads = step(feeds)
-            wanted = [values[self.loss], *[grads[name] for name in wrt]]
-            if self.scores is not None:
-                wanted.append(_correct(values[self.scores], feeds[self.labels]))
-            values = _compute(wanted, where)
-            optimizer.step(dict(zip(wrt, values[1:len(wrt) + 1])))
-            total_loss += float(values[0]) * len(next(iter(feeds.values())))
-            if self.scores is not None:
-                correct += int(values[-1])
+            batch_loss = values[loss]
+            hits = 0 if scores is None else _correct(values[scores], feeds[labels])
+            if lazy:
+                batch_loss, hits, *computed = _compute([batch_loss, hits, *[grads[name] for name in wrt]], where)
+                grads = dict(zip(wrt, computed))
+            optimizer.step(grads)
+            total_loss += float(batch_loss) * rows
+            correct += int(hits)
             bar.update(1)
         metrics = {"loss": total_loss / self.rows}
         if self.scores is not None:
@@ -376,7 +399,8 @@ class _Epoch:
 def _batches(
     arrays: dict[str, Any], spans: list[tuple[int, int]] | None, batch_size: int, rng: Any
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """One epoch's batches, as (rows, feeds), in an order shuffled by `rng` (None: in order).
+    """One epoch's batches, as (which rows, how many, feeds), in an order shuffled by `rng`
+    (None: in order).
 
     numpy data: rows shuffled, `batch_size` at a time. dask data: the `spans` of whole row
     blocks, their order shuffled; each batch is a lazy slice, nothing is materialised.
@@ -384,10 +408,12 @@ def _batches(
     if spans is None:
         rows = len(next(iter(arrays.values())))
         order = np.arange(rows) if rng is None else rng.permutation(rows)
+        items = list(arrays.items())
         for begin in range(0, rows, batch_size):
             index = order[begin:begin + batch_size]
-            yield f"{begin}:{begin + len(index)} of the shuffled order", {name: a[index] for name, a in arrays.items()}
+            end = begin + len(index)
+            yield f"{begin}:{end} of the shuffled order", end - begin, {name: a[index] for name, a in items}
         return
     for i in range(len(spans)) if rng is None else rng.permutation(len(spans)):
         start, stop = spans[i]
-        yield f"{start}:{stop}", {name: a[start:stop] for name, a in arrays.items()}
+        yield f"{start}:{stop}", stop - start, {name: a[start:stop] for name, a in arrays.items()}

@@ -56,11 +56,12 @@ class Optimizer:
     def step(self, grads: Gradients) -> None:
         """Update every trainable parameter from `grads` (all gradients are read first, so a
         missing one leaves everything unchanged)."""
-        gradients = [grads[name] for name in self.names]
+        names = self.names
+        gradients = [grads[name] for name in names]
         self.t += 1
-        graph = self.graph
-        for name, grad in zip(self.names, gradients):
-            graph.set_value(name, self._update(name, graph.value(name), grad), copy=False)
+        graph, update = self.graph, self._update
+        for name, grad in zip(names, gradients):
+            graph.set_value(name, update(name, graph.value(name), grad), copy=False)
 
     def _update(self, name: str, value: np.ndarray, grad: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -73,14 +74,14 @@ class Optimizer:
         return state[name]
 
     def checkpoint(self) -> tuple[int, dict[str, dict[str, np.ndarray]]]:
-        """A cheap in-memory copy of the state for `rollback` (state arrays are replaced on
-        each step, never modified in place, so keeping references is enough)."""
-        return self.t, {slot: dict(arrays) for slot, arrays in self.state.items()}
+        """An in-memory copy of the state for `rollback` (steps update the state arrays in
+        place, so they are copied)."""
+        return self.t, _copied(self.state)
 
     def rollback(self, checkpoint: tuple[int, dict[str, dict[str, np.ndarray]]]) -> None:
-        """Return to the state a `checkpoint` recorded."""
+        """Return to the state a `checkpoint` recorded (which stays valid for another rollback)."""
         self.t, state = checkpoint
-        self.state = {slot: dict(arrays) for slot, arrays in state.items()}
+        self.state = _copied(state)
 
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state as JSON data: type, hyperparameters, step count, slots."""
@@ -150,9 +151,15 @@ class SGD(Optimizer):
         return {"lr": self.lr, "momentum": self.momentum}
 
     def _update(self, name, value, grad):
+        step = np.multiply(grad, self.lr)  # lr·g, a fresh array
         if not self.momentum:
-            return value - self.lr * grad
-        velocity = self.state["velocity"][name] = self.momentum * self._slot("velocity", name, value) - self.lr * grad
+            return np.subtract(value, step, out=step) if _fits(value, step) else value - step
+        velocity = self._slot("velocity", name, value)
+        if _fits(velocity, step):  # v ← μ·v - lr·g in place: the state is private
+            velocity *= self.momentum
+            velocity -= step
+        else:
+            velocity = self.state["velocity"][name] = self.momentum * velocity - step
         return value + velocity
 
 
@@ -179,11 +186,38 @@ class Adam(Optimizer):
 
     def _update(self, name, value, grad):
         b1, b2 = self.beta1, self.beta2
-        m = self.state["m"][name] = b1 * self._slot("m", name, value) + (1.0 - b1) * grad
-        v = self.state["v"][name] = b2 * self._slot("v", name, value) + (1.0 - b2) * grad * grad
-        m_hat = m / (1.0 - b1**self.t)
-        v_hat = v / (1.0 - b2**self.t)
-        return value - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        m, v = self._slot("m", name, value), self._slot("v", name, value)
+        g1 = np.multiply(grad, 1.0 - b1)  # (1 - β1)·g
+        g2 = np.multiply(grad, 1.0 - b2)
+        g2 *= grad  # (1 - β2)·g²
+        if not (_fits(m, g1) and _fits(v, g2) and _fits(value, g1)):
+            m = self.state["m"][name] = b1 * m + g1
+            v = self.state["v"][name] = b2 * v + g2
+            return value - self.lr * (m / (1.0 - b1**self.t)) / (np.sqrt(v / (1.0 - b2**self.t)) + self.eps)
+        m *= b1  # the moments in place: the state is private
+        m += g1
+        v *= b2
+        v += g2
+        step = np.divide(m, 1.0 - b1**self.t, out=g1)  # m̂, then lr·m̂ / (√v̂ + ε)
+        step *= self.lr
+        root = np.divide(v, 1.0 - b2**self.t, out=g2)
+        np.sqrt(root, out=root)
+        root += self.eps
+        step /= root
+        return np.subtract(value, step, out=step)
+
+
+def _fits(target: Any, operand: Any) -> bool:
+    """Whether ``target op operand`` may be written into `target` (``out=``) with the numbers
+    and dtype of the plain expression: two arrays of one dtype and shape."""
+    return (
+        type(target) is np.ndarray and type(operand) is np.ndarray
+        and target.dtype == operand.dtype and target.shape == operand.shape
+    )
+
+
+def _copied(state: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, np.ndarray]]:
+    return {slot: {name: np.array(a, copy=True) for name, a in arrays.items()} for slot, arrays in state.items()}
 
 
 OPTIMIZERS = {
