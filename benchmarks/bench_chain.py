@@ -29,6 +29,16 @@ import numpy as np
 import gateflow as gf
 
 
+def sigmoid_chain(links: int):
+    """The benchmark's graph: v = sigmoid(v * 0.5 + 0.1), `links` times (3 gates each).
+    Returns (graph, input x, output v)."""
+    g = gf.Graph()
+    x = v = g.input("x")
+    for _ in range(links):
+        v = gf.sigmoid(v * 0.5 + 0.1)
+    return g, x, v
+
+
 def _rss_bytes() -> int:
     """The resident set size now (Linux), else the peak so far."""
     try:
@@ -77,10 +87,7 @@ def gateflow_chain(links: int) -> dict:
     """Build the chain with gateflow, compile its plan, run forward and backward."""
     before = _rss_bytes()
     start = time.process_time()
-    g = gf.Graph()
-    x = v = g.input("x")
-    for _ in range(links):
-        v = gf.sigmoid(v * 0.5 + 0.1)
+    g, x, v = sigmoid_chain(links)
     built = time.process_time()
     g.plan([v])
     planned = time.process_time()
